@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+'use strict';
+// Placeholder until the AF_PACKET addon exists; kept so `npm run build` has one shape.
