@@ -1,3 +1,26 @@
 #!/usr/bin/env node
 'use strict';
-// Placeholder until the AF_PACKET addon exists; kept so `npm run build` has one shape.
+// Builds our N-API addon (native/packet.cc → build/Release/kts_packet.node) when it is missing.
+// `npm install` already runs `node-gyp rebuild` for the root package because binding.gyp sits at
+// the repository root; this covers checkouts where install scripts were skipped
+// (`npm ci --ignore-scripts`, a copied node_modules). Set KTS_REBUILD_ADDON=1 to force a rebuild.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const addon = path.join(root, 'build', 'Release', 'kts_packet.node');
+if (fs.existsSync(addon) && process.env.KTS_REBUILD_ADDON !== '1') process.exit(0);
+
+let gyp;
+try {
+  gyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
+} catch {
+  console.error('build-addon: node-gyp is not installed (npm install first)');
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: root, stdio: 'inherit' });
+if (r.status !== 0 || !fs.existsSync(addon)) {
+  console.error('build-addon: building native/packet.cc failed');
+  process.exit(r.status || 1);
+}
