@@ -19,14 +19,15 @@ export type VrrpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
  * `{ type: 'timer', timer }` when it fires at or after the deadline it was given.
  * - advert: Adver_Timer (MASTER)
  * - masterDown: Master_Down_Timer (BACKUP)
- * - preemptDelay: end of keepalived's `preempt_delay` window (BACKUP)
- * - garp: the second GARP/NA burst `vrrp_garp_master_delay` after becoming MASTER
- * - garpRefresh: `vrrp_garp_master_refresh` periodic burst (MASTER)
- * - garpLowerPrio: the delayed burst `vrrp_garp_lower_prio_delay` after a lower-priority advert (MASTER)
+ * - garp: the second GARP/NA burst `garp_master_delay` after becoming MASTER
+ * - garpLowerPrio: the delayed burst `garp_lower_prio_delay` after a lower-priority advert (MASTER)
+ * There is deliberately no preempt-delay or GARP-refresh timer: keepalived keeps both as plain
+ * deadlines checked when an advert arrives (preempt_delay) or is sent (garp_master_refresh), see
+ * `InstanceState.preemptAt` / `garpRefreshAt`.
  */
-export type TimerName = 'advert' | 'masterDown' | 'preemptDelay' | 'garp' | 'garpRefresh' | 'garpLowerPrio';
+export type TimerName = 'advert' | 'masterDown' | 'garp' | 'garpLowerPrio';
 
-export const TIMER_NAMES: readonly TimerName[] = ['advert', 'masterDown', 'preemptDelay', 'garp', 'garpRefresh', 'garpLowerPrio'];
+export const TIMER_NAMES: readonly TimerName[] = ['advert', 'masterDown', 'garp', 'garpLowerPrio'];
 
 /** GARP / unsolicited NA schedule (keepalived.conf(5) `vrrp_garp_*`, `garp_*`). 0 disables a delay/refresh. */
 export interface GarpParams {
@@ -105,7 +106,15 @@ export type Intent =
   /** (Re)arm a timer to fire at absolute time `at` (ms). */
   | { type: 'setTimer'; timer: TimerName; at: number }
   | { type: 'clearTimer'; timer: TimerName }
-  /** State change: the actor logs `(VI_1) Entering MASTER STATE` and runs notify scripts. */
+  /** keepalived `notify_master_rx_lower_pri`: as MASTER we heard a lower-priority advert. */
+  | { type: 'masterRxLowerPri'; from: string; priority: number }
+  /** Effective priority changed (keepalived `notify_priority_changes`, log line). */
+  | { type: 'priorityChanged'; from: number; to: number }
+  /**
+   * State change: the actor logs `(VI_1) Entering MASTER STATE` and runs notify scripts. It comes
+   * after the kernel effects of the same step (VIPs added/removed first, as keepalived notifies
+   * after changing addresses).
+   */
   | { type: 'transition'; from: VrrpState; to: VrrpState; reason: string };
 
 /** Counters for `--dump-state` / SNMP-like statistics (keepalived `vrrp_stats`). */
@@ -132,19 +141,23 @@ export interface InstanceState {
   effectivePriority: number;
   /** Master_Adver_Interval in cs: ours as MASTER; v3 BACKUP adopts the master's (RFC 5798 §6.4.2). */
   masterAdverIntCs: number;
-  /** Source address of the current master's last advert (null when unknown or we are master). */
+  /** Source address of the current master's last advert (our primaryAddress while MASTER; null when unknown). */
   masterAddress: string | null;
-  /** Priority in the current master's last advert (null when unknown). */
+  /** Priority in the current master's last advert (ours while MASTER; null when unknown). */
   masterPriority: number | null;
   /** Absolute deadlines (ms) of armed timers, null when not armed. */
   timers: Record<TimerName, number | null>;
   /** Trackers report a fault (the instance sits in FAULT while true). */
   fault: boolean;
   faultReason: string | null;
-  /** When the current `preempt_delay` window started (first lower-priority advert), or null. */
-  preemptDelayStartedAt: number | null;
-  /** preempt_delay has elapsed: lower-priority adverts are discarded from now on. */
-  preemptDelayDone: boolean;
+  /**
+   * End of the current `preempt_delay` window (BACKUP): set by the first lower-priority advert,
+   * cleared by an advert of equal/higher priority and on entering BACKUP. Until then lower-priority
+   * adverts still reset the master-down timer; afterwards they are discarded (keepalived preempt_time).
+   */
+  preemptAt: number | null;
+  /** Next `garp_master_refresh` burst is due after this time, checked at each advert sent (MASTER). */
+  garpRefreshAt: number | null;
   /** Time of the last transition (or of initialState()). */
   since: number;
   /** Reason of the last transition. */
