@@ -1,0 +1,244 @@
+/**
+ * SMTP alerts as keepalived 2.2.7 sends them (core/smtp.c, vrrp/vrrp_notify.c):
+ *   Subject: [<router_id>] VRRP Instance VI_1 - Entering MASTER state
+ *            [<router_id>] VRRP Group VG_1 - Entering MASTER state
+ *            [<router_id>] Realserver <rs> of virtual server <vs> - UP|DOWN
+ *            [<router_id>] Virtualserver <vs> - <text>
+ *   Headers: Date, From: <notification_email_from>, Subject, X-Mailer: Keepalived,
+ *            To: <all notification_email joined by ", ">
+ *   Body:    "=> VRRP Instance is now owning VRRP VIPs <=" (one line)
+ *   Envelope: MAIL FROM:<notification_email_from>, one RCPT TO per notification_email.
+ * Defaults: smtp_server port 25, smtp_helo_name = local host name, smtp_connect_timeout 30 s,
+ * notification_email_from = keepalived@<local host name>, router_id = local host name.
+ * A state already mailed is not mailed again (last_email_state); `no_email_faults` skips FAULT.
+ *
+ * Beyond keepalived (our own global_defs keywords, documented in docs): `smtp_starttls` (use STARTTLS
+ * when offered; `smtp_starttls require` to refuse a server without it) and `smtp_auth_user` /
+ * `smtp_auth_pass`.
+ *
+ * Sending never delays the caller: MailQueue.enqueue() returns at once; delivery is retried with
+ * exponential backoff until the server accepts; the queue is bounded and drops its oldest mail.
+ */
+import os from 'node:os';
+import nodemailer from 'nodemailer';
+import type { SendMailOptions, Transporter } from 'nodemailer';
+import type { Logger } from '../../util/log';
+
+export interface SmtpConfig {
+  /** smtp_server host (IP or name) */
+  host: string;
+  /** smtp_server port, default 25 */
+  port?: number;
+  /** smtp_helo_name, default the local host name */
+  heloName?: string;
+  /** smtp_connect_timeout in ms, default 30 000 */
+  connectTimeoutMs?: number;
+  /** notification_email_from, default keepalived@<hostname> */
+  from?: string;
+  /** notification_email */
+  to: string[];
+  /** ours: 'off' (default, like keepalived: plain SMTP), 'opportunistic', 'require' */
+  starttls?: 'off' | 'opportunistic' | 'require';
+  /** ours: AUTH credentials */
+  auth?: { user: string; pass: string };
+}
+
+export interface MailAlert {
+  subject: string;
+  body: string;
+}
+
+export type AlertState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
+
+const INSTANCE_TEXT: Record<AlertState, [string, string]> = {
+  MASTER: ['Entering MASTER state', '=> VRRP Instance is now owning VRRP VIPs <='],
+  BACKUP: ['Entering BACKUP state', '=> VRRP Instance is no longer owning VRRP VIPs <='],
+  FAULT: ['Entering FAULT state', '=> VRRP Instance is no longer owning VRRP VIPs <='],
+  STOP: ['Stopping', '=> VRRP Instance stopping <='],
+};
+const GROUP_TEXT: Record<AlertState, [string, string]> = {
+  MASTER: ['Entering MASTER state', '=> All VRRP group instances are now in MASTER state <='],
+  BACKUP: ['Entering BACKUP state', '=> All VRRP group instances are now in BACKUP state <='],
+  FAULT: ['Entering FAULT state', '=> All VRRP group instances are now in FAULT state <='],
+  STOP: ['Stopping', '=> All VRRP group instances are now stopping <='],
+};
+
+export function defaultRouterId(): string {
+  return os.hostname();
+}
+
+export function instanceAlert(routerId: string, instance: string, state: AlertState): MailAlert {
+  const [s, body] = INSTANCE_TEXT[state];
+  return { subject: `[${routerId}] VRRP Instance ${instance} - ${s}`, body };
+}
+
+export function groupAlert(routerId: string, group: string, state: AlertState): MailAlert {
+  const [s, body] = GROUP_TEXT[state];
+  return { subject: `[${routerId}] VRRP Group ${group} - ${s}`, body };
+}
+
+/** Checker alert for a real server; `rs` / `vs` as keepalived formats them (e.g. "[192.0.2.21]:tcp:80"). */
+export function realServerAlert(routerId: string, rs: string, vs: string, up: boolean, body: string): MailAlert {
+  return { subject: `[${routerId}] Realserver ${rs} of virtual server ${vs} - ${up ? 'UP' : 'DOWN'}`, body };
+}
+
+export function virtualServerAlert(routerId: string, vs: string, text: string, body: string): MailAlert {
+  return { subject: `[${routerId}] Virtualserver ${vs} - ${text}`, body };
+}
+
+/** keepalived's vrrp_smtp_notifier() filter: same state twice ⇒ no mail; FAULT skipped with no_email_faults. */
+export function shouldEmail(lastEmailed: AlertState | undefined, state: AlertState, noEmailFaults = false): boolean {
+  if (noEmailFaults && state === 'FAULT') return false;
+  return lastEmailed !== state;
+}
+
+/** The message as keepalived composes it (nodemailer adds Date and Message-ID). */
+export function composeMail(cfg: SmtpConfig, alert: MailAlert): SendMailOptions {
+  const from = cfg.from ?? `keepalived@${os.hostname()}`;
+  return {
+    from,
+    to: cfg.to.join(', '),
+    envelope: { from, to: cfg.to },
+    subject: alert.subject,
+    text: `${alert.body}\r\n`,
+    xMailer: 'Keepalived',
+  };
+}
+
+export function createSmtpTransport(cfg: SmtpConfig): Transporter {
+  const timeout = cfg.connectTimeoutMs ?? 30_000;
+  return nodemailer.createTransport({
+    host: cfg.host,
+    port: cfg.port ?? 25,
+    secure: false,
+    name: cfg.heloName ?? os.hostname(),
+    connectionTimeout: timeout,
+    greetingTimeout: timeout,
+    socketTimeout: timeout,
+    ignoreTLS: (cfg.starttls ?? 'off') === 'off',
+    requireTLS: cfg.starttls === 'require',
+    auth: cfg.auth ? { user: cfg.auth.user, pass: cfg.auth.pass } : undefined,
+  });
+}
+
+export interface MailQueueOptions {
+  /** bounded queue length; the oldest mail is dropped (with a warning) when full. Default 100. */
+  maxQueue?: number;
+  /** first retry delay, doubled after each failure up to maxBackoffMs. Default 1 000 / 60 000 ms. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  log?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** test seam: the function that sends one mail */
+  send?: (mail: SendMailOptions) => Promise<unknown>;
+}
+
+export interface MailQueueStats {
+  sent: number;
+  dropped: number;
+  rejected: number;
+  retries: number;
+  queued: number;
+}
+
+/**
+ * A queue whose enqueue() never waits: mails go out one at a time, in order; a failed delivery
+ * (server down, timeout, 4xx) is retried with exponential backoff forever; a 5xx rejection is
+ * permanent and the mail is dropped with an error log.
+ */
+export class MailQueue {
+  private readonly q: MailAlert[] = [];
+  private readonly transport: Transporter | undefined;
+  private readonly send: (mail: SendMailOptions) => Promise<unknown>;
+  private busy = false;
+  private timer: NodeJS.Timeout | undefined;
+  private backoff: number;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+  readonly stats: MailQueueStats = { sent: 0, dropped: 0, rejected: 0, retries: 0, queued: 0 };
+
+  constructor(readonly cfg: SmtpConfig, private readonly opts: MailQueueOptions = {}) {
+    this.backoff = opts.initialBackoffMs ?? 1000;
+    if (opts.send) this.send = opts.send;
+    else {
+      const t = createSmtpTransport(cfg);
+      this.transport = t;
+      this.send = (m) => t.sendMail(m);
+    }
+  }
+
+  get length(): number {
+    return this.q.length;
+  }
+
+  enqueue(alert: MailAlert): void {
+    if (this.closed || this.cfg.to.length === 0) return;
+    const max = this.opts.maxQueue ?? 100;
+    while (this.q.length >= max) {
+      const old = this.q.shift()!;
+      this.stats.dropped++;
+      this.opts.log?.warn({ subject: old.subject, maxQueue: max }, 'SMTP alert queue full - dropping oldest alert');
+    }
+    this.q.push(alert);
+    this.stats.queued = this.q.length;
+    if (!this.busy && !this.timer) setImmediate(() => void this.pump());
+  }
+
+  /** resolves when the queue is empty and nothing is in flight */
+  idle(): Promise<void> {
+    if (this.q.length === 0 && !this.busy) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.transport?.close();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy || this.closed) return;
+    this.busy = true;
+    try {
+      while (this.q.length > 0 && !this.closed) {
+        const alert = this.q[0]!;
+        try {
+          await this.send(composeMail(this.cfg, alert));
+          if (this.q[0] === alert) this.q.shift();
+          this.stats.sent++;
+          this.backoff = this.opts.initialBackoffMs ?? 1000;
+          this.opts.log?.info({ subject: alert.subject }, 'SMTP alert successfully sent.');
+        } catch (e) {
+          const err = e as { responseCode?: number; code?: string; message?: string };
+          if (err.responseCode !== undefined && err.responseCode >= 500 && err.responseCode < 600) {
+            if (this.q[0] === alert) this.q.shift();
+            this.stats.rejected++;
+            this.opts.log?.error({ subject: alert.subject, responseCode: err.responseCode }, `SMTP server rejected alert: ${err.message}`);
+            continue;
+          }
+          this.stats.retries++;
+          const delay = this.backoff;
+          this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 60_000);
+          this.opts.log?.warn(
+            { err: err.message, code: err.code, retryInMs: delay, server: `${this.cfg.host}:${this.cfg.port ?? 25}` },
+            'Error connecting to SMTP server - will retry',
+          );
+          this.timer = setTimeout(() => {
+            this.timer = undefined;
+            void this.pump();
+          }, delay);
+          this.timer.unref();
+          return;
+        }
+      }
+    } finally {
+      this.busy = false;
+      this.stats.queued = this.q.length;
+      if (this.q.length === 0) {
+        const w = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const f of w) f();
+      }
+    }
+  }
+}
