@@ -166,6 +166,7 @@ export class MailQueue {
     }
   }
 
+  /** mails waiting (the one in flight excluded) */
   get length(): number {
     return this.q.length;
   }
@@ -201,21 +202,21 @@ export class MailQueue {
     this.busy = true;
     try {
       while (this.q.length > 0 && !this.closed) {
-        const alert = this.q[0]!;
+        // the mail in flight leaves the queue, so the bound never drops it; it comes back on a retry
+        const alert = this.q.shift()!;
         try {
           await this.send(composeMail(this.cfg, alert));
-          if (this.q[0] === alert) this.q.shift();
           this.stats.sent++;
           this.backoff = this.opts.initialBackoffMs ?? 1000;
           this.opts.log?.info({ subject: alert.subject }, 'SMTP alert successfully sent.');
         } catch (e) {
           const err = e as { responseCode?: number; code?: string; message?: string };
           if (err.responseCode !== undefined && err.responseCode >= 500 && err.responseCode < 600) {
-            if (this.q[0] === alert) this.q.shift();
             this.stats.rejected++;
             this.opts.log?.error({ subject: alert.subject, responseCode: err.responseCode }, `SMTP server rejected alert: ${err.message}`);
             continue;
           }
+          this.q.unshift(alert);
           this.stats.retries++;
           const delay = this.backoff;
           this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 60_000);
