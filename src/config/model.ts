@@ -259,8 +259,7 @@ export interface VrrpInstance extends Located {
 
 export interface TrackFile extends Located {
   name: string;
-  file: string;
-  /** file is the location key of Located; the tracked path lives here */
+  /** the tracked file (keyword `file`; `file` itself is the config location) */
   path?: string;
   weight: number;
   weightReverse: boolean;
@@ -328,12 +327,14 @@ export interface Checker extends Located {
   miscPath?: NotifyCommand;
   miscTimeout?: number;
   miscDynamic?: boolean;
-  /** DNS_CHECK */
-  type_?: string;
-  name?: string;
-  /** FILE_CHECK / BFD_CHECK */
+  /** DNS_CHECK type (default SOA) and name (default .) */
+  dnsType?: string;
+  dnsName?: string;
+  /** FILE_CHECK: the track_file it follows; BFD_CHECK: the bfd instance name */
   trackFile?: string;
-  name_?: string;
+  bfdName?: string;
+  weight?: number;
+  weightReverse?: boolean;
   /** nested host {} blocks of old SMTP_CHECK */
   hosts: Checker[];
   extra: Extra;

@@ -1,0 +1,50 @@
+/** Lines of tokens -> a tree of statements, splitting at `{` / `}` as keepalived does. */
+import type { GenericNode } from './model';
+import type { Line } from './lexer';
+import { Diagnostics } from './errors';
+
+export function buildTree(lines: Line[], diags: Diagnostics): GenericNode[] {
+  const root: GenericNode = { keyword: '', args: [], children: [], file: '', line: 0 };
+  const stack: GenericNode[] = [root];
+  for (const ln of lines) {
+    let cur: string[] = [];
+    const top = (): GenericNode => stack[stack.length - 1];
+    const flush = (): GenericNode | undefined => {
+      if (cur.length === 0) return undefined;
+      const node: GenericNode = { keyword: cur[0], args: cur.slice(1), file: ln.file, line: ln.line };
+      top().children!.push(node);
+      cur = [];
+      return node;
+    };
+    let startOfLine = true;
+    for (const tok of ln.tokens) {
+      if (!tok.quoted && tok.text === '{') {
+        let node = flush();
+        if (!node) {
+          const sib = top().children!;
+          const prev = sib[sib.length - 1];
+          if (startOfLine && prev && !prev.children) node = prev; // `{` on the line after its keyword
+          else {
+            diags.warn('E_CONFIG_SYNTAX', ln.file, ln.line, "Unexpected '{' - ignoring");
+            node = { keyword: '{', args: [], file: ln.file, line: ln.line };
+          }
+        }
+        node.children = [];
+        stack.push(node);
+      } else if (!tok.quoted && tok.text === '}') {
+        flush();
+        if (stack.length > 1) stack.pop();
+        else diags.warn('E_CONFIG_SYNTAX', ln.file, ln.line, "Unexpected '}' - ignoring");
+      } else {
+        cur.push(tok.text);
+      }
+      startOfLine = false;
+    }
+    flush();
+  }
+  for (let i = stack.length - 1; i >= 1; i--) {
+    const n = stack[i];
+    diags.error('E_CONFIG_UNTERMINATED', n.file, n.line, `${[n.keyword, ...n.args].join(' ')}: block opened here is not closed by '}'`);
+  }
+  return root.children!;
+}
