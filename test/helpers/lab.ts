@@ -321,15 +321,18 @@ function spawnProcess(cmd: string[], opts: SpawnOptions = {}): ProcessHandle {
     child.on('error', (e) => {
       lines.stderr.push(`spawn error: ${e.message}`);
     });
-    child.on('close', (code, signal) => {
+    // 'exit', not 'close': a daemon's children may keep the pipes open after the daemon is gone
+    child.on('exit', (code, signal) => {
       exited = true;
       liveProcs.delete(child);
+      resolve({ code, signal });
+    });
+    child.on('close', () => {
       for (const which of ['stdout', 'stderr'] as const) {
         if (partial[which] !== '') lines[which].push(partial[which]);
         partial[which] = '';
       }
       for (const w of [...waiters]) w(null);
-      resolve({ code, signal });
     });
   });
   if (child.pid === undefined) exited = true;
@@ -422,6 +425,8 @@ function parseAddresses(json: string): AddressInfo[] {
 // the lab
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** a timer that does not keep the process alive (for races against a process exit) */
+const idle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 class HostImpl implements Host {
   constructor(
@@ -622,7 +627,7 @@ class LabImpl implements Lab {
         if (stopped) return stopped;
         await sleep(50); // let frames in flight reach the packet socket
         for (const p of procs) p.kill('SIGINT');
-        await Promise.all(procs.map((p) => Promise.race([p.wait(), sleep(3_000).then(() => p.kill('SIGKILL'))])));
+        await Promise.all(procs.map((p) => Promise.race([p.wait(), idle(3_000).then(() => p.kill('SIGKILL'))])));
         stopped = read();
         this.captures.delete(cap);
         return stopped;
@@ -662,9 +667,9 @@ class LabImpl implements Lab {
   private async doDestroy(): Promise<void> {
     for (const c of [...this.captures]) await c.stop().catch(() => undefined);
     for (const p of this.procs) p.kill('SIGKILL');
-    await Promise.all([...this.procs].map((p) => Promise.race([p.wait(), sleep(2_000)])));
     const namespaces = this.namespaces();
     await Promise.all(namespaces.map((ns) => killNamespaceProcesses(ns)));
+    await Promise.all([...this.procs].map((p) => Promise.race([p.wait(), idle(2_000)])));
     // hosts first: deleting a host namespace destroys its veth, and with it the bridge port
     await Promise.all(this.hosts.map((h) => run(['ip', 'netns', 'del', h.ns])));
     await run(['ip', 'netns', 'del', this.bridgeNs]);
