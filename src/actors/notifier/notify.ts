@@ -174,11 +174,11 @@ export function fifoLine(type: 'INSTANCE' | 'GROUP', name: string, event: FifoEv
  * Start all invocations at once (they run concurrently, like keepalived's fork-per-script) and resolve
  * when all have ended. A caller that must not wait can ignore the promise: it never rejects.
  */
-export function execNotifies(invs: readonly NotifyInvocation[], opts: { timeoutOverrideMs?: number } = {}):
+export function execNotifies(invs: readonly NotifyInvocation[], opts: { timeoutOverrideMs?: number; env?: NodeJS.ProcessEnv } = {}):
   Promise<RunScriptResult[]> {
   return Promise.all(
     invs.map((inv) =>
-      runScript({ argv: inv.argv, uid: inv.uid, gid: inv.gid, timeoutMs: opts.timeoutOverrideMs ?? inv.timeoutMs, umask: 0o177 }),
+      runScript({ argv: inv.argv, uid: inv.uid, gid: inv.gid, timeoutMs: opts.timeoutOverrideMs ?? inv.timeoutMs, umask: 0o177, env: opts.env }),
     ),
   );
 }
