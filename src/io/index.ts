@@ -1,0 +1,34 @@
+/**
+ * src/io — the only code that touches the kernel (raw sockets, AF_PACKET, rtnetlink). Main thread
+ * only: raw-socket is not context-aware, and netlink sockets must not die with a worker.
+ */
+export { IoError, type IoErrorCode } from './errors';
+export {
+  openVrrpSocket,
+  VrrpSocket,
+  VRRP_MCAST_V4,
+  VRRP_MCAST_V6,
+  type ReceivedAdvert,
+  type VrrpSocketOptions,
+  type VrrpSocketStats,
+} from './vrrp-socket';
+export { openPacketSocket, interfaceInfo, type PacketSocket } from './packet-socket';
+export { addAddress, removeAddress, listAddresses, type VipSpec, type AddressInfo, type ScopeName } from './netlink-addr';
+export {
+  getLink,
+  listLinks,
+  watchLinks,
+  watchAddresses,
+  createMacvlan,
+  deleteLink,
+  setLinkUp,
+  vmacAddress,
+  type LinkState,
+  type LinkInfo,
+  type LinkEvent,
+  type AddressEvent,
+  type MacvlanMode,
+  type Watcher,
+} from './netlink-link';
+export { closeNetlink } from './netlink';
+export { buildIpv4Header, parseIpv4, type Ipv4Parse } from './ip-header';
