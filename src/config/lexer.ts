@@ -322,12 +322,15 @@ export class Lexer {
       }
       s = expanded;
     }
-    const tokens = tokenize(s);
-    if (tokens.length === 0) return;
-    if (INCLUDE_WORDS.has(tokens[0].text) && !tokens[0].quoted) {
-      this.include(tokens[0].text, tokens.slice(1), absFile, shown, lineNo);
+    const inc = /^(include[rmwba]?)(?:\s+([\s\S]*))?$/.exec(s);
+    if (inc && INCLUDE_WORDS.has(inc[1])) {
+      // file patterns keep their csh braces: split on whitespace only, quotes removed
+      const args = (inc[2] ?? '').split(/\s+/).filter((x) => x !== '').map((x) => ({ text: x.replace(/^(["'])(.*)\1$/, '$2'), quoted: false }));
+      this.include(inc[1], args, absFile, shown, lineNo);
       return;
     }
+    const tokens = tokenize(s);
+    if (tokens.length === 0) return;
     if (this.lines.length >= this.maxLines) {
       this.overflow = true;
       this.diags.error('E_CONFIG_RANGE', shown, lineNo, `configuration expands to more than ${this.maxLines} lines; rest ignored`);

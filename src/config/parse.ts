@@ -673,10 +673,13 @@ export class ConfigBuilder {
       vi.state = 'MASTER';
     }
     if (vi.nopreempt && (vi.state === 'MASTER' || vi.priority === 255)) {
-      this.d.warn('E_CONFIG_SYNTAX', b.file, b.line, `${P} Warning - nopreempt will not work with initial state MASTER or priority 255 - clearing`);
+      this.d.warn('E_CONFIG_SYNTAX', b.file, b.line, `${P} Warning - nopreempt will not work with initial state MASTER - clearing`);
       vi.nopreempt = false;
     }
-    if (vi.preemptDelay && vi.nopreempt) this.d.warn('E_CONFIG_SYNTAX', b.file, b.line, `${P} preempt_delay has no effect with nopreempt`);
+    if (vi.preemptDelay && (vi.state === 'MASTER' || vi.priority === 255)) {
+      this.d.warn('E_CONFIG_SYNTAX', b.file, b.line, `${P} Warning - preempt delay will not work with initial state MASTER - clearing`);
+      vi.preemptDelay = 0;
+    }
     if (vi.useVmac === '') vi.useVmac = `vrrp.${vi.virtualRouterId}`;
     return vi;
   }

@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseConfig, configTestExitCode } from '../../src/config';
+import type { ConfigErrorCode, ParseResult } from '../../src/config';
+
+function write(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-cfgerr-'));
+  for (const [n, t] of Object.entries(files)) fs.writeFileSync(path.join(dir, n), t);
+  return dir;
+}
+function run(text: string, extra: Record<string, string> = {}): { r: ParseResult; file: string } {
+  const dir = write({ 'keepalived.conf': text, ...extra });
+  const file = path.join(dir, 'keepalived.conf');
+  return { r: parseConfig(file, { configId: 'n1', checkScripts: false }), file };
+}
+function expectError(text: string, code: ConfigErrorCode, line: number, pattern: RegExp, extra: Record<string, string> = {}, exit = 4): void {
+  const { r, file } = run(text, extra);
+  const e = r.diagnostics.find((d) => d.severity === 'error' && d.code === code);
+  assert.ok(e, `expected ${code}, got ${JSON.stringify(r.diagnostics)}`);
+  assert.equal(e.line, line);
+  assert.ok(e.file.endsWith(path.basename(e.file)) && (e.file === file || e.file.startsWith(path.dirname(file))));
+  assert.match(e.message, pattern);
+  assert.equal(configTestExitCode(r), exit);
+}
+const inst = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n${body}\n virtual_ipaddress {\n  192.0.2.100\n }\n}\n`;
+
+test('bad number: priority abc is E_CONFIG_SYNTAX at its line, -t exit 4', () => {
+  expectError(inst(' virtual_router_id 51\n priority abc'), 'E_CONFIG_SYNTAX', 4, /priority: expected an integer in \[1, 255\], got invalid number 'abc'/);
+});
+
+test('out-of-range VRID (virtual_router_id 300) is E_CONFIG_RANGE', () => {
+  expectError(inst(' virtual_router_id 300'), 'E_CONFIG_RANGE', 3, /virtual_router_id: number '300' outside range \[1, 255\]/);
+});
+
+test('out-of-range priority (0) is E_CONFIG_RANGE and the default 100 is used', () => {
+  const { r } = run(inst(' virtual_router_id 51\n priority 0'));
+  assert.ok(r.diagnostics.some((d) => d.code === 'E_CONFIG_RANGE' && d.line === 4));
+  assert.equal(r.config.vrrpInstances[0].priority, 100);
+});
+
+test('unknown top-level block is E_CONFIG_UNKNOWN_BLOCK', () => {
+  expectError('foo_block {\n bar 1\n}\n', 'E_CONFIG_UNKNOWN_BLOCK', 1, /Unknown block 'foo_block'/);
+});
+
+test('unterminated brace is E_CONFIG_UNTERMINATED at the opening line', () => {
+  expectError('global_defs {\n router_id x\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n', 'E_CONFIG_UNTERMINATED', 4, /vrrp_instance VI_1: block opened here is not closed/);
+});
+
+test('missing include file is E_CONFIG_INCLUDE_MISSING at the include line', () => {
+  expectError('global_defs {\n}\ninclude nothere.conf\n', 'E_CONFIG_INCLUDE_MISSING', 3, /Config files missing 'nothere.conf'/);
+});
+
+test('include loop is E_CONFIG_INCLUDE_LOOP naming the include line', () => {
+  expectError('include a.conf\n', 'E_CONFIG_INCLUDE_LOOP', 1, /includes itself/, { 'a.conf': 'include keepalived.conf\n' });
+});
+
+test('vrrp_strict: authentication and unicast peers are E_CONFIG_STRICT', () => {
+  const text = 'global_defs {\n vrrp_strict\n}\n' + inst(' virtual_router_id 51\n authentication {\n auth_type PASS\n auth_pass x\n }\n unicast_peer {\n 192.0.2.2\n }');
+  expectError(text, 'E_CONFIG_STRICT', 4, /Strict mode does not support authentication/);
+  const { r } = run(text);
+  assert.ok(r.diagnostics.some((d) => d.code === 'E_CONFIG_STRICT' && /Unicast peers/.test(d.message)));
+  assert.equal(r.config.vrrpInstances[0].authentication, undefined);
+});
+
+test('missing interface and missing track script are warnings (exit 0)', () => {
+  const { r } = run(`vrrp_instance VI_1 {\n interface nosuchif0\n virtual_router_id 51\n track_script {\n nothere\n }\n virtual_ipaddress {\n 192.0.2.100\n }\n}\n`);
+  assert.ok(r.diagnostics.some((d) => d.severity === 'warning' && /interface nosuchif0/.test(d.message)));
+  assert.ok(r.diagnostics.some((d) => d.severity === 'warning' && /track script nothere not found/.test(d.message)));
+  assert.equal(configTestExitCode(r), 0);
+});
+
+test('enable_script_security with a world-writable script: keepalived message and -t exit 5', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-sec-'));
+  const script = path.join(dir, 'chk.sh');
+  fs.writeFileSync(script, '#!/bin/sh\nexit 0\n');
+  fs.chmodSync(script, 0o777);
+  const file = path.join(dir, 'k.conf');
+  fs.writeFileSync(file, `global_defs {\n enable_script_security\n}\nvrrp_script chk {\n script "${script} arg"\n}\n`);
+  const r = parseConfig(file, { configId: 'x' });
+  const e = r.diagnostics.find((d) => d.code === 'E_CONFIG_SCRIPT_SECURITY');
+  assert.ok(e, JSON.stringify(r.diagnostics));
+  assert.match(e.message, new RegExp(`Unsafe permissions found for script '${script}' - disabling.`));
+  assert.equal(e.line, 4);
+  assert.equal(configTestExitCode(r), 5);
+});
