@@ -6,6 +6,7 @@
  *   {op:'listen', socket:VrrpSocketOptions}          → {ready}, then {advert:{…, payload:hex}, stats}
  *   {op:'send', socket, payloadHex, count?, intervalMs?, dst?} → {sent:n, stats}
  *   {op:'garp', ifname, ip}                          → {sent:true, mac, frame:hex}
+ *   {op:'na', ifname, ip}                            → {sent:true, mac, frame:hex}
  *   {op:'frame', ifname, frameHex}                   → {sent:true}
  *   {op:'addr-add'|'addr-del', vip}                  → {ok:true} | {error:{code,errno,message}}
  *   {op:'addr-list', ifname?}                        → {addresses:[…]}
@@ -16,7 +17,7 @@
  * Long-running commands stop on SIGTERM.
  */
 import * as io from '../../src/io';
-import { gratuitousArp } from '../../src/protocol';
+import { gratuitousArp, unsolicitedNaFrame } from '../../src/protocol';
 
 function out(o: unknown): void {
   process.stdout.write(JSON.stringify(o) + '\n');
@@ -67,6 +68,14 @@ async function main(): Promise<void> {
       const frame = gratuitousArp(p.mac, cmd.ip);
       p.send(frame);
       out({ sent: true, mac: p.mac, ifindex: p.ifindex, frame: frame.toString('hex') });
+      p.close();
+      return;
+    }
+    case 'na': {
+      const p = io.openPacketSocket(cmd.ifname);
+      const frame = unsolicitedNaFrame({ mac: p.mac, src: cmd.ip, target: cmd.ip, router: false });
+      p.send(frame);
+      out({ sent: true, mac: p.mac, frame: frame.toString('hex') });
       p.close();
       return;
     }
