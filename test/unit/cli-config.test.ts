@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { parseArgs, daemonOptions, SIGNUMS } from '../../src/cli';
+
+function repoRoot(): string {
+  let d = __dirname;
+  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
+  return d;
+}
+const ROOT = repoRoot();
+const CLI = path.join(__dirname, '..', '..', 'src', 'cli.js');
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(CLI)}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`, '--', ...args], { encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+function confs(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...confs(p));
+    else if (e.name.endsWith('.conf')) out.push(p);
+  }
+  return out.sort();
+}
+
+test('-t exits 0 and -d --json prints the typed model for every example and man-page snippet', () => {
+  const files = [...confs(path.join(ROOT, 'config', 'examples')), ...confs(path.join(ROOT, 'test', 'fixtures', 'config', 'manpage'))];
+  assert.ok(files.length >= 20);
+  for (const f of files) {
+    const id = path.basename(f) === 'multiline.conf' ? 'high' : 'main';
+    const t = cli(['-t', '-f', f, '-i', id]);
+    assert.equal(t.code, 0, `${f}: ${t.stderr}`);
+    const d = cli(['-d', '--json', '-f', f, '-i', id]);
+    assert.equal(d.code, 0, f);
+    const model = JSON.parse(d.stdout);
+    assert.ok(Array.isArray(model.vrrpInstances) && model.globalDefs, f);
+  }
+});
+
+test('-t: missing file exits 3, errors exit 4 with file:line in the message', () => {
+  assert.equal(cli(['-t', '-f', '/nonexistent/k.conf']).code, 3);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-cli-'));
+  const f = path.join(dir, 'k.conf');
+  fs.writeFileSync(f, 'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 300\n}\n');
+  const r = cli(['-t', '-f', f]);
+  assert.equal(r.code, 4);
+  assert.match(r.stderr, new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: error: virtual_router_id: number '300' outside range \\[1, 255\\] \\[E_CONFIG_RANGE\\]`));
+});
+
+test('-d prints the effective configuration as text', () => {
+  const r = cli(['-d', '-f', path.join(ROOT, 'config', 'examples', 'unicast', 'node1.conf')]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /vrrp_instance VI_1 \{/);
+  assert.match(r.stdout, /unicast_src_ip 192\.0\.2\.11/);
+});
+
+test('--signum prints the signal numbers keepalived uses', () => {
+  assert.equal(cli(['--signum=RELOAD']).stdout, '1\n');
+  assert.equal(cli(['--signum', 'STOP']).stdout, '15\n');
+  assert.equal(SIGNUMS.DATA, 10);
+  assert.equal(SIGNUMS.STATS, 12);
+  assert.equal(cli(['--signum=BOGUS']).code, 1);
+});
+
+test('-v, -h, and an unknown option', () => {
+  assert.match(cli(['-v']).stdout, /keepalived-ts/);
+  assert.match(cli(['--help']).stdout, /--use-file/);
+  assert.equal(cli(['--bogus']).code, 1);
+});
+
+test('daemon options: short and long forms, bundled flags, ours', () => {
+  const o = parseArgs(['-nlD', '-f', 'a.conf', '-P', '-p', '/run/a.pid', '--vrrp_pid=/run/v.pid', '-c', '/run/c.pid', '-i', 'n1', '-g', '/tmp/l', '--control-socket', '/run/s', '--enable-fault-injection', '--dont-release-vrrp', '--actor-threads', '3']);
+  assert.deepEqual(daemonOptions(o), {
+    configFile: 'a.conf', configId: 'n1', dontFork: true, logConsole: true, logDetail: true, logFile: '/tmp/l', vrrpOnly: true, checkOnly: false,
+    pidFile: '/run/a.pid', vrrpPidFile: '/run/v.pid', checkersPidFile: '/run/c.pid', controlSocket: '/run/s', dontReleaseVrrp: true,
+    enableFaultInjection: true, actorThreads: 3,
+  });
+  assert.equal(parseArgs([]).configFile, '/etc/keepalived/keepalived.conf');
+  assert.throws(() => parseArgs(['--actor-threads', '0']));
+});
+
+test('--dump-state parses --format and reports clearly when the supervisor cannot answer', () => {
+  const o = parseArgs(['--dump-state', '--format', 'json', '--control-socket', '/nonexistent/sock']);
+  assert.equal(o.dumpState, true);
+  assert.equal(o.format, 'json');
+  const r = cli(['--dump-state', '--format', 'json', '--control-socket', '/nonexistent/sock']);
+  assert.notEqual(r.code, 0);
+  assert.ok(r.stderr.length > 0);
+});
