@@ -137,7 +137,9 @@ export async function linkNames(): Promise<Map<number, string>> {
 /** Addresses of one interface (or all), in kernel order (primary before secondary). */
 export async function listAddresses(ifname?: string): Promise<AddressInfo[]> {
   const ifindex = ifname === undefined ? undefined : interfaceInfo(ifname).ifindex;
-  const [names, msgs] = await Promise.all([linkNames(), nlRequest('list addresses', (s) => s.getAddresses())]);
+  // one dump at a time: a second dump on the same netlink socket fails with EBUSY
+  const names = await linkNames();
+  const msgs = await nlRequest('list addresses', (s) => s.getAddresses());
   return msgs
     .map((m) => addressInfo(m, names))
     .filter((a): a is AddressInfo => a !== undefined && (ifindex === undefined || a.ifindex === ifindex));

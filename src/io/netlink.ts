@@ -42,13 +42,33 @@ export function closeNetlink(): void {
   shared = undefined;
 }
 
-/** Runs one netlink request, turning its rejection into IoError E_NETLINK (errno name kept). */
-export async function nlRequest<T>(what: string, fn: (s: RtNetlinkSocket) => Promise<T>): Promise<T> {
-  try {
-    return await fn(nl());
-  } catch (e) {
-    throw toIoError('E_NETLINK', what, e);
-  }
+const REQUEST_TIMEOUT_MS = 5_000;
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs one netlink request on the shared socket, turning its rejection into IoError E_NETLINK
+ * (errno name kept). Requests are serialized: the kernel allows one dump per socket at a time
+ * (a second one fails with EBUSY), and VIP changes are few. A request that gets no answer within
+ * 5 s rejects with errno ETIMEDOUT so it cannot block the queue.
+ */
+export function nlRequest<T>(what: string, fn: (s: RtNetlinkSocket) => Promise<T>): Promise<T> {
+  const run = async (): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new IoError('E_NETLINK', `${what}: no answer`, 'ETIMEDOUT')), REQUEST_TIMEOUT_MS);
+        timer.unref();
+      });
+      return await Promise.race([fn(nl()), timeout]);
+    } catch (e) {
+      throw toIoError('E_NETLINK', what, e);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  };
+  const p = queue.then(run, run);
+  queue = p.catch(() => undefined);
+  return p;
 }
 
 export const AF_INET = 2;
