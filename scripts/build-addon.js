@@ -19,7 +19,14 @@ try {
   console.error('build-addon: node-gyp is not installed (npm install first)');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, [gyp, 'rebuild'], { cwd: root, stdio: 'inherit' });
+// Outside `npm run`, node-gyp does not see npm's `nodedir` setting and would download headers;
+// use the headers installed next to this node binary when they are there (offline builds).
+const args = [gyp, 'rebuild'];
+const prefix = path.resolve(path.dirname(process.execPath), '..');
+if (!process.env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) {
+  args.push(`--nodedir=${prefix}`);
+}
+const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0 || !fs.existsSync(addon)) {
   console.error('build-addon: building native/packet.cc failed');
   process.exit(r.status || 1);
