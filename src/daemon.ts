@@ -1,4 +1,33 @@
-/** The daemon's main thread: config → supervisor → actors, io at the edge. Filled in by the integration step. */
+/**
+ * The daemon's main thread: config → supervisor → actors, with io at the edge (DESIGN.md "Shape").
+ *
+ * Actors decide, this file acts: decoded and validated adverts go to the VRRP actor of their
+ * instance; the actor's `effects` (send advert, add/remove VIPs, GARP/NA, transition) come back
+ * here and are carried out through src/io. Trackers (links, scripts) feed fault/priority events.
+ * VIPs live in the kernel and are only touched on an actor's explicit intent, so a crashed or
+ * hung actor (restarted by the supervisor from its snapshot) never loses them.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { parseConfig, formatDiagnostic, type KeepalivedConfig, type VrrpInstance, type VirtualAddress } from './config';
+import { createLogger, setLogger, type Logger } from './util/log';
+import { Supervisor, ControlServer, DEFAULT_CONTROL_SOCKET } from './supervisor';
+import {
+  openVrrpSocket, openPacketSocket, addAddress, removeAddress, listLinks, listAddresses, watchLinks,
+  closeNetlink, type VrrpSocket, type PacketSocket, type ReceivedAdvert, type Watcher, type LinkState,
+} from './io';
+import { decodeVrrp, encodeVrrp, checkAdvert, skipAddrCheck } from './protocol/vrrp';
+import { gratuitousArp } from './protocol/arp';
+import { unsolicitedNaFrame } from './protocol/ndisc';
+import type { InstanceState, Intent } from './actors/vrrp/types';
+import type { FromVrrpActor, ToVrrpActor, VrrpActorInit } from './actors/vrrp/actor';
+import { resolveInstance, instanceFingerprint, type ResolvedInstance } from './vrrp/instance';
+import { computeEffective, primaryInterfaceTracker, type TrackerStatus } from './actors/monitor/priority';
+import { initialScriptState, scriptResult, scriptOk, runScript, type ScriptState } from './actors/monitor/script';
+import { notifyInvocations, execNotifies, fifoLine, FifoWriter, type NotifyConfig, type NotifyState } from './actors/notifier/notify';
+import { MailQueue, instanceAlert, type SmtpConfig } from './actors/notifier/smtp';
+
 export interface DaemonOptions {
   configFile: string;
   configId?: string;
@@ -15,9 +44,744 @@ export interface DaemonOptions {
   dontReleaseVrrp: boolean;
   enableFaultInjection: boolean;
   actorThreads?: number;
+  /** SIGUSR1 / SIGUSR2 dump paths (keepalived: /tmp/keepalived.data, /tmp/keepalived.stats). */
+  dataFile?: string;
+  statsFile?: string;
 }
 
-export async function runDaemon(_opts: DaemonOptions): Promise<number> {
-  process.stderr.write('keepalived-ts: daemon not wired yet\n');
-  return 3;
+const DEFAULT_PID_FILE = '/run/keepalived.pid';
+
+/** One running vrrp_instance as the main thread sees it. */
+interface Inst {
+  id: string;
+  vi: VrrpInstance;
+  r: ResolvedInstance;
+  fingerprint: string;
+  sock: VrrpSocket;
+  sockKey: string;
+  state: InstanceState | null;
+  vipsHeld: boolean;
+  /** Kernel operations and notifications run in the order the actor asked for them. */
+  queue: Promise<void>;
+  drops: Record<string, number>;
+  rxAccepted: number;
+  trackers: { fault: boolean; effective: number; reasons: string[] };
+  notify: NotifyConfig;
+  smtpAlert: boolean;
+  stopped?: () => void;
+}
+
+interface SockRec {
+  sock: VrrpSocket;
+  users: Set<string>;
+  drops: Record<string, number>;
+}
+
+interface ScriptRec {
+  name: string;
+  state: ScriptState;
+  timer: NodeJS.Timeout | null;
+  running: boolean;
+  lastResult: string | null;
+}
+
+const bump = (m: Record<string, number>, k: string): void => {
+  m[k] = (m[k] ?? 0) + 1;
+};
+
+export class Daemon {
+  readonly log: Logger;
+  private cfg!: KeepalivedConfig;
+  private sup!: Supervisor;
+  private control: ControlServer | null = null;
+  private readonly insts = new Map<string, Inst>();
+  private readonly socks = new Map<string, SockRec>();
+  private readonly pkts = new Map<string, PacketSocket>();
+  private readonly links = new Map<string, LinkState>();
+  private readonly scripts = new Map<string, ScriptRec>();
+  private linkWatch: Watcher | null = null;
+  private fifo: FifoWriter | null = null;
+  private mail: MailQueue | null = null;
+  private stopping = false;
+  private readonly startedAt = Date.now();
+  private reloads = 0;
+  private readonly counters = { rxTotal: 0, rxDropped: 0, txAdverts: 0, txErrors: 0, garpSent: 0, vipOpsFailed: 0 };
+
+  constructor(readonly opts: DaemonOptions) {
+    this.log = createLogger({ console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined });
+    setLogger(this.log);
+  }
+
+  private loadConfig(): KeepalivedConfig | null {
+    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: true });
+    for (const d of r.diagnostics) {
+      const line = formatDiagnostic(d);
+      if (d.severity === 'error') this.log.error({ code: d.code, file: d.file, line: d.line }, line);
+      else this.log.warn({ code: d.code, file: d.file, line: d.line }, line);
+    }
+    if (r.fatal) return null;
+    return r.config;
+  }
+
+  async start(): Promise<number> {
+    this.log.info({ version: '0.1.0', config: this.opts.configFile }, 'Starting keepalived-ts');
+    const cfg = this.loadConfig();
+    if (!cfg) {
+      this.log.error({ code: 'E_CONFIG' }, `Configuration ${this.opts.configFile} cannot be used - exiting`);
+      return 3;
+    }
+    this.cfg = cfg;
+    if (!this.writePidFiles()) return 3;
+
+    this.sup = new Supervisor({ log: this.log, actorThreads: this.opts.actorThreads, enableFaultInjection: this.opts.enableFaultInjection });
+    this.sup.register('vrrp', { module: require.resolve('./actors/vrrp/actor'), pool: 'vrrp' });
+    this.sup.on('out', (o) => {
+      if (o.kind === 'vrrp') this.onVrrpEffects(o.id, o.msg as FromVrrpActor);
+    });
+    this.sup.on('restart', (e) => this.log.warn({ code: 'E_ACTOR_RESTART', actor: e.id, reason: e.reason, attempt: e.attempt }, `actor ${e.id} restarted (${e.reason})`));
+    this.sup.on('fault', (e) => this.log.error({ code: 'E_ACTOR_FAULT', actor: e.id, reason: e.reason }, `actor ${e.id} gave up after ${e.restarts} restarts: ${e.reason}`));
+
+    this.setupNotifiers();
+    for (const l of await listLinks().catch(() => [])) this.links.set(l.ifname, l);
+    this.linkWatch = watchLinks((ev) => this.onLink(ev));
+
+    for (const vi of cfg.vrrpInstances) {
+      try {
+        await this.startInstance(vi);
+      } catch (e) {
+        this.log.error({ code: (e as { code?: string }).code ?? 'E_INSTANCE', instance: vi.name, err: e }, `(${vi.name}) cannot start: ${(e as Error).message}`);
+      }
+    }
+    this.startScripts();
+
+    const sockPath = this.opts.controlSocket ?? DEFAULT_CONTROL_SOCKET;
+    this.control = new ControlServer(sockPath, {
+      supervisor: this.sup,
+      extraState: () => this.vrrpState(),
+      reload: () => this.reload(),
+    });
+    try {
+      await this.control.listen();
+    } catch (e) {
+      this.log.error({ code: 'E_CONTROL_LISTEN', err: e, path: sockPath }, `control socket ${sockPath}: ${(e as Error).message}`);
+      this.control = null;
+    }
+    this.installSignals();
+    return await new Promise<number>((resolve) => {
+      this.exit = resolve;
+    });
+  }
+
+  private exit: (code: number) => void = () => undefined;
+
+  // ---------------------------------------------------------------- pid files
+
+  private pidFiles(): string[] {
+    return [this.opts.pidFile ?? DEFAULT_PID_FILE, this.opts.vrrpPidFile].filter((p): p is string => !!p);
+  }
+
+  private writePidFiles(): boolean {
+    for (const p of this.pidFiles()) {
+      try {
+        const old = Number(fs.readFileSync(p, 'utf8').trim());
+        if (old > 0 && old !== process.pid) {
+          try {
+            process.kill(old, 0);
+            this.log.error({ code: 'E_ALREADY_RUNNING', pidFile: p, pid: old }, `daemon is already running (pid ${old}, ${p})`);
+            return false;
+          } catch {
+            /* stale */
+          }
+        }
+      } catch {
+        /* none */
+      }
+      try {
+        fs.mkdirSync(path.dirname(p), { recursive: true });
+        fs.writeFileSync(p, `${process.pid}\n`);
+      } catch (e) {
+        this.log.warn({ code: 'E_PID_FILE', err: e, pidFile: p }, `cannot write pid file ${p}`);
+      }
+    }
+    return true;
+  }
+
+  private removePidFiles(): void {
+    for (const p of this.pidFiles()) {
+      try {
+        if (Number(fs.readFileSync(p, 'utf8').trim()) === process.pid) fs.unlinkSync(p);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- instances
+
+  private async interfaceFacts(ifname: string): Promise<{ ipv4?: string; linkLocal6?: string }> {
+    const addrs = await listAddresses(ifname).catch(() => []);
+    const v4 = addrs.find((a) => a.family === 4 && !a.flags.includes('secondary'));
+    const ll = addrs.find((a) => a.family === 6 && a.address.toLowerCase().startsWith('fe80'));
+    return { ipv4: v4?.address, linkLocal6: ll?.address };
+  }
+
+  private socketFor(r: ResolvedInstance): { rec: SockRec; key: string } {
+    const key = `${r.ifname}|${r.family}|${r.src}|${r.group ?? r.peers.map((p) => p.address).join(',')}`;
+    let rec = this.socks.get(key);
+    if (!rec) {
+      const sock = openVrrpSocket({
+        family: r.family,
+        ifname: r.ifname,
+        mcastGroup: r.group ?? undefined,
+        unicastSrc: r.src,
+        unicastPeers: r.peers.map((p) => p.address),
+      });
+      const created: SockRec = { sock, users: new Set(), drops: {} };
+      sock.on('advert', (ra) => this.onAdvert(created, ra));
+      sock.on('error', (e) => this.log.error({ code: e.code, err: e, ifname: r.ifname }, e.message));
+      this.socks.set(key, created);
+      rec = created;
+    }
+    return { rec, key };
+  }
+
+  private async startInstance(vi: VrrpInstance, carry: InstanceState | null = null): Promise<void> {
+    if (!vi.interface) throw Object.assign(new Error('no interface'), { code: 'E_CONFIG_INTERFACE' });
+    const r = resolveInstance(vi, this.cfg.globalDefs, await this.interfaceFacts(vi.interface));
+    const { rec, key } = this.socketFor(r);
+    rec.users.add(vi.name);
+    const g = this.cfg.globalDefs;
+    const inst: Inst = {
+      id: `vrrp:${vi.name}`,
+      vi,
+      r,
+      fingerprint: instanceFingerprint(r, vi),
+      sock: rec.sock,
+      sockKey: key,
+      state: carry,
+      vipsHeld: false,
+      queue: Promise.resolve(),
+      drops: {},
+      rxAccepted: 0,
+      trackers: { fault: false, effective: vi.priority, reasons: [] },
+      notify: {
+        notify: vi.notify, notifyMaster: vi.notifyMaster, notifyBackup: vi.notifyBackup, notifyFault: vi.notifyFault,
+        notifyStop: vi.notifyStop, notifyMasterRxLowerPri: vi.notifyMasterRxLowerPri,
+      } as NotifyConfig,
+      smtpAlert: vi.smtpAlert ?? (g as { smtpAlert?: boolean }).smtpAlert ?? false,
+    };
+    this.insts.set(vi.name, inst);
+    const init: VrrpActorInit = { params: r.params, carry };
+    this.sup.spawn(inst.id, 'vrrp', init);
+    this.log.info({ instance: vi.name, ifname: r.ifname, vrid: r.params.vrid, version: r.params.version }, `(${vi.name}) Initialising on ${r.ifname}`);
+    this.updateTrackers(inst, true);
+  }
+
+  private instBySock(rec: SockRec, vrid: number): Inst | undefined {
+    for (const name of rec.users) {
+      const i = this.insts.get(name);
+      if (i && i.r.params.vrid === vrid) return i;
+    }
+    return undefined;
+  }
+
+  /** RFC 3768 §7.1 / RFC 5798 §7.1 receive checks, in keepalived's order; a bad packet is dropped and counted. */
+  private onAdvert(rec: SockRec, ra: ReceivedAdvert): void {
+    this.counters.rxTotal++;
+    try {
+      const d = decodeVrrp(ra.payload, { family: ra.family, src: ra.src, dst: ra.dst });
+      if (!d.ok) {
+        bump(rec.drops, d.reason);
+        this.counters.rxDropped++;
+        this.log.debug({ ifname: ra.ifname, src: ra.src, reason: d.reason }, 'VRRP packet dropped');
+        return;
+      }
+      const p = d.packet;
+      const inst = this.instBySock(rec, p.vrid);
+      if (!inst) {
+        bump(rec.drops, 'unknown-vrid');
+        this.counters.rxDropped++;
+        return;
+      }
+      if (ra.src === inst.r.src) return; // our own advert looped back
+      const st = inst.state?.state ?? 'INIT';
+      const reason = checkAdvert(p, {
+        vrid: inst.r.params.vrid,
+        version: inst.r.params.version,
+        family: inst.r.family,
+        adverInt: inst.r.params.advertIntCs / 100,
+        authType: inst.r.authType,
+        authPass: inst.r.authPass,
+        addresses: inst.r.params.vips,
+        skipCheckAdvAddr: skipAddrCheck({
+          skipCheckAdvAddr: inst.r.skipCheckAdvAddr,
+          state: st === 'STOP' ? 'INIT' : st,
+          src: ra.src,
+          masterSrc: inst.state?.masterAddress ?? null,
+        }),
+        ttl: ra.ttl,
+        strict: inst.r.strict,
+        unicast: inst.r.peers.length > 0 ? { peers: inst.r.peers, checkSrc: inst.r.checkUnicastSrc } : undefined,
+        src: ra.src,
+        dst: ra.dst,
+      });
+      if (reason && reason !== 'addr-mismatch-accepted') {
+        bump(inst.drops, reason);
+        this.counters.rxDropped++;
+        this.log.debug({ instance: inst.vi.name, src: ra.src, reason }, `(${inst.vi.name}) advert dropped: ${reason}`);
+        return;
+      }
+      inst.rxAccepted++;
+      const msg: ToVrrpActor = { type: 'advert', from: ra.src, priority: p.priority, maxAdverIntCs: p.maxAdverIntCs };
+      this.sup.send(inst.id, msg);
+    } catch (e) {
+      bump(rec.drops, 'exception');
+      this.counters.rxDropped++;
+      this.log.warn({ code: 'E_RX', err: e }, 'VRRP packet handling failed; dropped');
+    }
+  }
+
+  // ---------------------------------------------------------------- effects
+
+  private onVrrpEffects(id: string, msg: FromVrrpActor): void {
+    if (!msg || msg.type !== 'effects') return;
+    const inst = this.insts.get(msg.instance);
+    if (!inst || inst.id !== id) return;
+    inst.state = msg.state;
+    for (const i of msg.intents) {
+      try {
+        this.execute(inst, i);
+      } catch (e) {
+        this.log.error({ code: 'E_INTENT', instance: inst.vi.name, intent: i.type, err: e }, `(${inst.vi.name}) ${i.type} failed`);
+      }
+    }
+    if (msg.state.state === 'STOP' && inst.stopped) {
+      const done = inst.stopped;
+      inst.stopped = undefined;
+      void inst.queue.then(done);
+    }
+  }
+
+  private enqueue(inst: Inst, what: string, fn: () => Promise<void>): void {
+    inst.queue = inst.queue.then(fn).catch((e) => {
+      this.log.error({ code: (e as { code?: string }).code ?? 'E_IO', instance: inst.vi.name, err: e }, `(${inst.vi.name}) ${what}: ${(e as Error).message}`);
+    });
+  }
+
+  private execute(inst: Inst, i: Intent): void {
+    const name = inst.vi.name;
+    switch (i.type) {
+      case 'sendAdvert':
+        this.sendAdvert(inst, i.priority);
+        if (i.priority === 0) this.log.info({ instance: name }, `(${name}) sent 0 priority`);
+        return;
+      case 'addVips':
+        this.log.info({ instance: name }, `(${name}) setting VIPs.`);
+        inst.vipsHeld = true;
+        this.enqueue(inst, 'adding VIPs', async () => {
+          for (const v of [...inst.r.vips, ...inst.r.excluded]) await this.vipOp('add', inst, v);
+        });
+        return;
+      case 'removeVips':
+        if (this.stopping && this.opts.dontReleaseVrrp) return;
+        this.log.info({ instance: name }, `(${name}) removing VIPs.`);
+        inst.vipsHeld = false;
+        this.enqueue(inst, 'removing VIPs', async () => {
+          for (const v of [...inst.r.vips, ...inst.r.excluded]) await this.vipOp('del', inst, v);
+        });
+        return;
+      case 'sendGarp':
+        this.sendGarpBurst(inst, i.count, i.intervalMs);
+        return;
+      case 'transition':
+        this.onTransition(inst, i.from, i.to, i.reason);
+        return;
+      case 'masterRxLowerPri':
+        this.log.info({ instance: name, from: i.from, priority: i.priority }, `(${name}) Master received advert from ${i.from} with lower priority ${i.priority}, ours ${inst.state?.effectivePriority ?? inst.vi.priority}, forcing new election`);
+        if (inst.notify.notifyMasterRxLowerPri) {
+          void execNotifies(notifyInvocations({ notifyMaster: inst.notify.notifyMasterRxLowerPri } as NotifyConfig, 'INSTANCE', name, 'MASTER', inst.state?.effectivePriority ?? 0).filter((x) => x.which === 'specific'));
+        }
+        return;
+      case 'priorityChanged':
+        this.log.info({ instance: name, from: i.from, to: i.to }, `(${name}) Changing effective priority from ${i.from} to ${i.to}`);
+        return;
+      case 'setTimer':
+      case 'clearTimer':
+        return; // handled inside the actor
+      default: {
+        const never: never = i;
+        this.log.warn({ intent: never }, 'unknown intent dropped');
+      }
+    }
+  }
+
+  private sendAdvert(inst: Inst, priority: number): void {
+    const r = inst.r;
+    const dsts = r.group ? [r.group] : r.peers.map((p) => p.address);
+    for (const dst of dsts) {
+      let payload: Buffer;
+      try {
+        payload = encodeVrrp(
+          {
+            version: r.params.version, vrid: r.params.vrid, priority, addresses: r.params.vips,
+            adverInt: Math.max(1, Math.round(r.params.advertIntCs / 100)), maxAdverIntCs: r.params.advertIntCs,
+            authType: r.authType, authPass: r.authPass,
+          },
+          { family: r.family, src: r.src, dst },
+        );
+      } catch (e) {
+        this.counters.txErrors++;
+        this.log.error({ code: 'E_ENCODE', instance: inst.vi.name, err: e }, `(${inst.vi.name}) cannot build advert`);
+        return;
+      }
+      this.counters.txAdverts++;
+      inst.sock.send(payload, dst).catch((e: { code?: string; message?: string }) => {
+        this.counters.txErrors++;
+        this.log.warn({ code: e.code ?? 'E_IO_SEND', instance: inst.vi.name, dst }, `(${inst.vi.name}) advert to ${dst}: ${e.message}`);
+      });
+    }
+  }
+
+  private async vipOp(op: 'add' | 'del', inst: Inst, v: VirtualAddress): Promise<void> {
+    const spec = {
+      address: v.address, prefixLen: v.prefixLen, family: v.family, dev: v.dev ?? inst.r.ifname,
+      brd: v.brd, scope: v.scope as never, label: v.label, nodad: v.family === 6 ? true : v.nodad, noprefixroute: v.noprefixroute,
+    };
+    try {
+      if (op === 'add') await addAddress(spec);
+      else await removeAddress(spec);
+    } catch (e) {
+      const msg = String((e as Error).message ?? e);
+      if (op === 'add' && /exist/i.test(msg)) return;
+      if (op === 'del' && /(not available|no such|cannot assign|ESRCH|EADDRNOTAVAIL)/i.test(msg)) return;
+      this.counters.vipOpsFailed++;
+      throw e;
+    }
+  }
+
+  private packetSocket(ifname: string): PacketSocket {
+    let s = this.pkts.get(ifname);
+    if (!s) {
+      s = openPacketSocket(ifname);
+      this.pkts.set(ifname, s);
+    }
+    return s;
+  }
+
+  /** keepalived: each burst sends one GARP (IPv4) / unsolicited NA (IPv6) per VIP, `count` times. */
+  private sendGarpBurst(inst: Inst, count: number, intervalMs: number): void {
+    const vips = [...inst.r.vips, ...inst.r.excluded];
+    const sendOne = (): void => {
+      if (!inst.vipsHeld) return;
+      for (const v of vips) {
+        try {
+          const s = this.packetSocket(v.dev ?? inst.r.ifname);
+          const frame = v.family === 4
+            ? gratuitousArp(s.mac, v.address)
+            : unsolicitedNaFrame({ mac: s.mac, src: v.address, target: v.address, router: forwarding6(s.ifname) });
+          s.send(frame);
+          this.counters.garpSent++;
+        } catch (e) {
+          this.log.warn({ code: (e as { code?: string }).code ?? 'E_GARP', instance: inst.vi.name, err: e }, `(${inst.vi.name}) gratuitous ARP/NA failed`);
+        }
+      }
+    };
+    if (count > 0 && vips.length > 0) {
+      const first = vips[0]!;
+      this.log.info({ instance: inst.vi.name }, `(${inst.vi.name}) Sending/queueing gratuitous ARPs on ${first.dev ?? inst.r.ifname} for ${first.address}`);
+    }
+    for (let n = 0; n < count; n++) {
+      if (intervalMs <= 0) sendOne();
+      else setTimeout(sendOne, n * intervalMs).unref();
+    }
+  }
+
+  private onTransition(inst: Inst, from: string, to: string, reason: string): void {
+    const name = inst.vi.name;
+    const extra = from === 'INIT' && to === 'BACKUP' ? ' (init)' : '';
+    if (to === 'STOP') this.log.info({ instance: name, from, to, reason }, `(${name}) Stopped`);
+    else this.log.info({ instance: name, from, to, reason }, `(${name}) Entering ${to} STATE${extra}`);
+    if (to !== 'MASTER' && to !== 'BACKUP' && to !== 'FAULT' && to !== 'STOP') return;
+    const st = to as NotifyState;
+    const prio = inst.state?.effectivePriority ?? inst.vi.priority;
+    this.enqueue(inst, 'notify', async () => {
+      const invs = notifyInvocations(inst.notify, 'INSTANCE', name, st, prio);
+      if (invs.length > 0) {
+        void execNotifies(invs).then((res) => {
+          res.forEach((x, k) => {
+            if (x.error || x.timedOut || x.code !== 0) {
+              this.log.warn({ code: x.error ?? (x.timedOut ? 'E_SCRIPT_TIMEOUT' : 'E_SCRIPT_EXIT'), instance: name, argv: invs[k]?.argv, exit: x.code, signal: x.signal }, `(${name}) notify script ${invs[k]?.argv[0]} ${x.message ?? (x.timedOut ? 'timed out' : `exited with ${x.code ?? x.signal}`)}`);
+            }
+          });
+        });
+      }
+      this.fifo?.write(fifoLine('INSTANCE', name, st, prio));
+      if (inst.smtpAlert && this.mail && st !== 'STOP') this.mail.enqueue(instanceAlert(this.cfg.globalDefs.routerId, name, st));
+    });
+  }
+
+  // ---------------------------------------------------------------- trackers
+
+  private linkUp(ifname: string): boolean {
+    const l = this.links.get(ifname);
+    return !!l && l.up && l.running;
+  }
+
+  private onLink(ev: LinkState & { type: 'new' | 'del' }): void {
+    const before = this.linkUp(ev.ifname);
+    if (ev.type === 'del') this.links.delete(ev.ifname);
+    else this.links.set(ev.ifname, ev);
+    const after = this.linkUp(ev.ifname);
+    if (before === after) return;
+    this.log.info({ ifname: ev.ifname, up: after }, `Netlink reports ${ev.ifname} ${after ? 'up' : 'down'}`);
+    for (const inst of this.insts.values()) this.updateTrackers(inst, false);
+  }
+
+  private trackerStatus(inst: Inst): TrackerStatus[] {
+    const vi = inst.vi;
+    const out: TrackerStatus[] = [...primaryInterfaceTracker(inst.r.ifname, this.linkUp(inst.r.ifname), vi.dontTrackPrimary)];
+    for (const t of vi.trackInterfaces) out.push({ kind: 'interface', name: t.name, up: this.linkUp(t.name), weight: t.weight, reverse: t.reverse });
+    for (const t of vi.trackScripts) {
+      const sc = this.cfg.vrrpScripts[t.name];
+      const rec = this.scripts.get(t.name);
+      if (!sc || !rec) continue;
+      const done = rec.lastResult !== null;
+      out.push({
+        kind: 'script', name: t.name, initState: done ? 'done' : sc.initFail ? 'init-fail' : 'init', ok: scriptOk(rec.state),
+        weight: t.weight ?? sc.weight, reverse: t.reverse || sc.weightReverse,
+      } as TrackerStatus);
+    }
+    return out;
+  }
+
+  private updateTrackers(inst: Inst, initial: boolean): void {
+    const eff = computeEffective(inst.vi.priority, this.trackerStatus(inst));
+    const prev = inst.trackers;
+    inst.trackers = { fault: eff.fault, effective: eff.effective, reasons: eff.reasons };
+    if (eff.effective !== prev.effective || (initial && eff.effective !== inst.vi.priority)) {
+      this.sup.send(inst.id, { type: 'priority', effective: eff.effective } satisfies ToVrrpActor);
+    }
+    if (eff.fault !== prev.fault || (initial && eff.fault)) {
+      this.sup.send(inst.id, { type: 'fault', fault: eff.fault, reason: eff.reasons.join(', ') || undefined } satisfies ToVrrpActor);
+    }
+  }
+
+  private startScripts(): void {
+    const used = new Set<string>();
+    for (const inst of this.insts.values()) for (const t of inst.vi.trackScripts) used.add(t.name);
+    for (const name of used) {
+      const sc = this.cfg.vrrpScripts[name];
+      if (!sc?.script || this.scripts.has(name)) continue;
+      const rec: ScriptRec = { name, state: initialScriptState({ rise: sc.rise, fall: sc.fall, initFail: sc.initFail }), timer: null, running: false, lastResult: null };
+      this.scripts.set(name, rec);
+      const intervalMs = Math.max(10, Math.round(sc.interval * 1000));
+      const timeoutMs = Math.max(10, Math.round((sc.timeout || sc.interval) * 1000));
+      const run = async (): Promise<void> => {
+        if (rec.running || this.stopping) return;
+        rec.running = true;
+        const res = await runScript({ argv: sc.script!.argv, timeoutMs });
+        rec.running = false;
+        const ok = !res.error && !res.timedOut && res.code === 0;
+        const before = scriptOk(rec.state);
+        const first = rec.lastResult === null;
+        rec.state = scriptResult(rec.state, ok);
+        rec.lastResult = res.error ?? (res.timedOut ? 'timeout' : String(res.code));
+        if (res.error || res.timedOut) this.log.warn({ code: res.error ?? 'E_SCRIPT_TIMEOUT', script: name }, `Script ${name} ${res.timedOut ? 'timed out' : res.message}`);
+        if (first || before !== scriptOk(rec.state)) {
+          if (!first || !scriptOk(rec.state)) this.log.info({ script: name }, `Script \`${name}\` now returning ${ok ? 0 : res.code ?? 1}`);
+          this.log.info({ script: name, ok: scriptOk(rec.state) }, `VRRP_Script(${name}) ${scriptOk(rec.state) ? 'succeeded' : 'failed'}`);
+          for (const inst of this.insts.values()) if (inst.vi.trackScripts.some((t) => t.name === name)) this.updateTrackers(inst, false);
+        }
+      };
+      void run();
+      rec.timer = setInterval(() => void run(), intervalMs);
+    }
+  }
+
+  // ---------------------------------------------------------------- notifiers
+
+  private setupNotifiers(): void {
+    const g = this.cfg.globalDefs;
+    const fifoPath = g.vrrpNotifyFifo?.fifo ?? g.notifyFifo?.fifo;
+    if (fifoPath) {
+      this.fifo = new FifoWriter(fifoPath, { create: true });
+      try {
+        this.fifo.open();
+      } catch (e) {
+        this.log.warn({ code: 'E_FIFO', err: e, fifo: fifoPath }, `notify fifo ${fifoPath}: ${(e as Error).message}`);
+      }
+    }
+    if (g.smtpServer && g.notificationEmail.length > 0) {
+      const smtp: SmtpConfig = {
+        host: g.smtpServer, port: g.smtpServerPort, heloName: g.smtpHeloName, connectTimeoutMs: g.smtpConnectTimeout * 1000,
+        from: g.notificationEmailFrom, to: g.notificationEmail,
+      };
+      this.mail = new MailQueue(smtp, { log: this.log });
+    }
+  }
+
+  // ---------------------------------------------------------------- state, reload, stop
+
+  vrrpState(): Record<string, unknown> {
+    const instances = [...this.insts.values()].map((i) => ({
+      name: i.vi.name,
+      interface: i.r.ifname,
+      vrid: i.r.params.vrid,
+      version: i.r.params.version,
+      family: i.r.family,
+      state: i.state?.state ?? 'INIT',
+      priority: i.vi.priority,
+      effectivePriority: i.state?.effectivePriority ?? i.trackers.effective,
+      master: i.state?.masterAddress ?? null,
+      masterPriority: i.state?.masterPriority ?? null,
+      advertIntCs: i.r.params.advertIntCs,
+      masterAdverIntCs: i.state?.masterAdverIntCs ?? null,
+      timers: i.state?.timers ?? null,
+      fault: i.trackers.fault,
+      faultReasons: i.trackers.reasons,
+      vips: i.r.vips.map((v) => `${v.address}/${v.prefixLen}`),
+      vipsHeld: i.vipsHeld,
+      source: i.r.src,
+      mode: i.r.group ? `multicast ${i.r.group}` : `unicast ${i.r.peers.map((p) => p.address).join(',')}`,
+      counters: { ...(i.state?.counters ?? {}), rxAccepted: i.rxAccepted },
+      dropped: i.drops,
+    }));
+    const sockets = [...this.socks.entries()].map(([key, s]) => ({ key, stats: s.sock.stats, dropped: s.drops }));
+    const scripts = [...this.scripts.values()].map((s) => ({ name: s.name, ok: scriptOk(s.state), lastResult: s.lastResult }));
+    return {
+      daemon: { pid: process.pid, config: this.opts.configFile, uptimeMs: Date.now() - this.startedAt, reloads: this.reloads, counters: this.counters },
+      vrrp: { instances, sockets, scripts },
+    };
+  }
+
+  async reload(): Promise<{ unchanged: string[]; restarted: string[]; added: string[]; removed: string[] }> {
+    this.log.info({ config: this.opts.configFile }, 'Reloading');
+    const cfg = this.loadConfig();
+    const res = { unchanged: [] as string[], restarted: [] as string[], added: [] as string[], removed: [] as string[] };
+    if (!cfg) {
+      this.log.error({ code: 'E_CONFIG' }, 'new configuration has errors - keeping the running one');
+      return res;
+    }
+    this.cfg = cfg;
+    this.reloads++;
+    const want = new Map(cfg.vrrpInstances.map((v) => [v.name, v]));
+    for (const [name, inst] of [...this.insts]) {
+      if (!want.has(name)) {
+        await this.stopInstance(inst, true);
+        res.removed.push(name);
+      }
+    }
+    for (const vi of cfg.vrrpInstances) {
+      const cur = this.insts.get(vi.name);
+      if (!cur) {
+        await this.startInstance(vi);
+        res.added.push(vi.name);
+        continue;
+      }
+      const r = resolveInstance(vi, cfg.globalDefs, await this.interfaceFacts(vi.interface ?? ''));
+      if (instanceFingerprint(r, vi) === cur.fingerprint) {
+        cur.vi = vi;
+        res.unchanged.push(vi.name);
+        continue;
+      }
+      const carry = cur.state;
+      await this.stopInstance(cur, false);
+      await this.startInstance(vi, carry);
+      res.restarted.push(vi.name);
+    }
+    for (const s of this.scripts.values()) if (s.timer) clearInterval(s.timer);
+    this.scripts.clear();
+    this.startScripts();
+    this.log.info(res, 'Reload finished');
+    return res;
+  }
+
+  /** graceful: the actor runs its shutdown step (priority 0, VIPs released); otherwise just stop the actor. */
+  private async stopInstance(inst: Inst, graceful: boolean): Promise<void> {
+    if (graceful && inst.state && inst.state.state !== 'STOP') {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1500);
+        inst.stopped = () => {
+          clearTimeout(t);
+          resolve();
+        };
+        this.sup.send(inst.id, { type: 'shutdown' } satisfies ToVrrpActor);
+      });
+    }
+    await this.sup.stop(inst.id, graceful ? 'removed' : 'reload');
+    await inst.queue;
+    this.insts.delete(inst.vi.name);
+    const rec = this.socks.get(inst.sockKey);
+    if (rec) {
+      rec.users.delete(inst.vi.name);
+      if (rec.users.size === 0) {
+        rec.sock.close();
+        this.socks.delete(inst.sockKey);
+      }
+    }
+  }
+
+  async stop(signal: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.info({ signal }, 'Stopping');
+    for (const s of this.scripts.values()) if (s.timer) clearInterval(s.timer);
+    await Promise.all([...this.insts.values()].map((i) => this.stopInstance(i, true).catch(() => undefined)));
+    await this.sup.shutdown().catch(() => undefined);
+    for (const s of this.socks.values()) s.sock.close();
+    for (const p of this.pkts.values()) p.close();
+    this.linkWatch?.close();
+    await this.control?.close().catch(() => undefined);
+    if (this.mail) await Promise.race([this.mail.idle(), new Promise((r) => setTimeout(r, 1000))]).catch(() => undefined);
+    this.mail?.close();
+    this.fifo?.close();
+    closeNetlink();
+    this.removePidFiles();
+    this.log.info('Stopped Keepalived');
+    this.log.flush?.();
+    this.exit(0);
+  }
+
+  private writeDump(file: string, data: unknown): void {
+    try {
+      fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n', { mode: 0o644 });
+      this.log.info({ file }, `state written to ${file}`);
+    } catch (e) {
+      this.log.error({ code: 'E_DUMP', err: e, file }, `cannot write ${file}`);
+    }
+  }
+
+  private installSignals(): void {
+    process.on('SIGTERM', () => void this.stop('SIGTERM'));
+    process.on('SIGINT', () => void this.stop('SIGINT'));
+    process.on('SIGHUP', () => void this.reload().catch((e) => this.log.error({ code: 'E_RELOAD', err: e }, 'reload failed')));
+    process.on('SIGUSR1', () => this.writeDump(this.opts.dataFile ?? '/tmp/keepalived.data', { version: 1, ...this.sup.state(), ...this.vrrpState() }));
+    process.on('SIGUSR2', () => this.writeDump(this.opts.statsFile ?? '/tmp/keepalived.stats', { version: 1, supervisor: this.sup.stats(), ...this.vrrpStats() }));
+  }
+
+  private vrrpStats(): Record<string, unknown> {
+    const instances: Record<string, unknown> = {};
+    for (const i of this.insts.values()) instances[i.vi.name] = { counters: i.state?.counters ?? null, rxAccepted: i.rxAccepted, dropped: i.drops };
+    return { daemon: this.counters, instances };
+  }
+}
+
+function forwarding6(ifname: string): boolean {
+  try {
+    return fs.readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}
+
+export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  if (!opts.dontFork) {
+    // keepalived forks into the background unless -n: run ourselves detached with -n and return.
+    const args = process.argv.slice(1);
+    const child = spawn(process.execPath, [...process.execArgv, ...args, '-n'], { detached: true, stdio: 'ignore' });
+    child.unref();
+    return 0;
+  }
+  const d = new Daemon(opts);
+  return d.start();
 }

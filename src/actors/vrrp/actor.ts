@@ -1,0 +1,106 @@
+/**
+ * The VRRP instance actor (one per `vrrp_instance`), run by an actor host on a worker thread.
+ *
+ * It only decides: events arrive as messages (validated adverts, tracker fault/priority, shutdown),
+ * timers fire through the runtime, `step()` computes the next state and intents, and every intent
+ * that touches the kernel (adverts, VIPs, GARP/NA, notify) goes to the main thread as an `effects`
+ * message, where src/io carries it out. After each step the whole `InstanceState` is reported as the
+ * snapshot, so a crashed or hung actor resumes exactly where it was: a MASTER keeps advertising
+ * and the VIPs, which live in the kernel, are never touched by a restart.
+ */
+import { defineActor, type ActorContext } from '../runtime';
+import { step, initialState } from './machine';
+import type { InstanceParams, InstanceState, Intent, VrrpEvent, TimerName } from './types';
+
+export interface VrrpActorInit {
+  params: InstanceParams;
+  /** A reload carries the previous incarnation's state over into changed parameters. */
+  carry?: InstanceState | null;
+}
+
+/** Messages the main thread sends to a VRRP actor. */
+export type ToVrrpActor =
+  | { type: 'advert'; from: string; priority: number; maxAdverIntCs: number }
+  | { type: 'fault'; fault: boolean; reason?: string }
+  | { type: 'priority'; effective: number }
+  | { type: 'shutdown' };
+
+/** What a VRRP actor sends to the main thread. */
+export type FromVrrpActor = {
+  type: 'effects';
+  instance: string;
+  /** Kernel/notify intents in order (timers are handled inside the actor). */
+  intents: Intent[];
+  state: InstanceState;
+};
+
+interface Working {
+  params: InstanceParams;
+  s: InstanceState;
+}
+
+function apply(ctx: ActorContext<FromVrrpActor, Working>, w: Working, e: VrrpEvent): void {
+  const r = step(w.params, w.s, e);
+  w.s = r.state;
+  const effects: Intent[] = [];
+  for (const i of r.intents) {
+    if (i.type === 'setTimer') ctx.setTimer(i.timer, i.at);
+    else if (i.type === 'clearTimer') ctx.clearTimer(i.timer);
+    else effects.push(i);
+  }
+  if (effects.length > 0) ctx.send({ type: 'effects', instance: w.params.name, intents: effects, state: w.s });
+  ctx.report(w.s);
+}
+
+export const actor = defineActor<ToVrrpActor, FromVrrpActor, VrrpActorInit, Working>({
+  start(ctx, init, snapshot) {
+    const restored = (snapshot as InstanceState | undefined) ?? init.carry ?? null;
+    if (restored && restored.state !== 'INIT' && restored.state !== 'STOP') {
+      // Resume: the runtime re-arms the timers it mirrored; the state says what we were doing.
+      ctx.state = { params: init.params, s: restored };
+      if (init.carry && !snapshot) {
+        // A reload with new parameters: re-arm from the carried deadlines, then let priority follow.
+        for (const [name, at] of Object.entries(restored.timers) as [TimerName, number | null][]) {
+          if (at !== null) ctx.setTimer(name, at);
+        }
+        if (restored.effectivePriority !== init.params.priority && init.params.priority !== 255) {
+          apply(ctx, ctx.state, { type: 'priority', now: ctx.now(), effective: init.params.priority });
+        }
+      }
+      ctx.report(restored);
+      return;
+    }
+    ctx.state = { params: init.params, s: initialState(init.params) };
+    apply(ctx, ctx.state, { type: 'startup', now: ctx.now() });
+  },
+
+  receive(ctx, msg) {
+    const w = ctx.state;
+    if (!w) return;
+    const now = ctx.now();
+    switch (msg.type) {
+      case 'advert':
+        apply(ctx, w, { type: 'advert', now, from: msg.from, priority: msg.priority, maxAdverIntCs: msg.maxAdverIntCs });
+        return;
+      case 'fault':
+        apply(ctx, w, { type: 'fault', now, fault: msg.fault, reason: msg.reason });
+        return;
+      case 'priority':
+        apply(ctx, w, { type: 'priority', now, effective: msg.effective });
+        return;
+      case 'shutdown':
+        apply(ctx, w, { type: 'shutdown', now });
+        return;
+      default: {
+        const never: never = msg;
+        ctx.log.warn({ msg: never }, 'vrrp actor: unknown message dropped');
+      }
+    }
+  },
+
+  timer(ctx, name) {
+    const w = ctx.state;
+    if (!w) return;
+    apply(ctx, w, { type: 'timer', now: ctx.now(), timer: name as TimerName });
+  },
+});

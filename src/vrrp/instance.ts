@@ -1,0 +1,91 @@
+/**
+ * Resolving a `vrrp_instance` of the typed config into what the VRRP actor and the io layer need.
+ * Pure apart from the interface facts passed in, so a reload can diff resolved instances.
+ */
+import type { GlobalDefs, VrrpInstance, VirtualAddress } from '../config';
+import type { InstanceParams } from '../actors/vrrp/types';
+import { VRRP_AUTH_AH, VRRP_AUTH_NONE, VRRP_AUTH_PASS } from '../protocol/vrrp';
+
+export interface ResolvedInstance {
+  name: string;
+  ifname: string;
+  family: 4 | 6;
+  /** Source address put in our adverts (unicast_src_ip, mcast_src_ip or the interface's primary). */
+  src: string;
+  /** Multicast group, or null in unicast mode. */
+  group: string | null;
+  peers: { address: string; minTtl?: number; maxTtl?: number }[];
+  authType: number;
+  authPass?: string;
+  vips: VirtualAddress[];
+  /** Also held while MASTER, but not advertised (virtual_ipaddress_excluded). */
+  excluded: VirtualAddress[];
+  params: InstanceParams;
+  skipCheckAdvAddr: boolean;
+  checkUnicastSrc: boolean;
+  strict: boolean;
+}
+
+export interface InterfaceFacts {
+  /** The interface's primary IPv4 address, if any. */
+  ipv4?: string;
+  /** The interface's IPv6 link-local address, if any. */
+  linkLocal6?: string;
+}
+
+/** keepalived: an IPv4 instance advertises from the interface's primary address, IPv6 from its link-local. */
+export function resolveInstance(vi: VrrpInstance, g: GlobalDefs, facts: InterfaceFacts): ResolvedInstance {
+  const ifname = vi.interface ?? '';
+  const family = vi.family;
+  const src = vi.unicastSrcIp ?? vi.mcastSrcIp ?? (family === 4 ? facts.ipv4 : facts.linkLocal6) ?? (family === 4 ? '0.0.0.0' : '::');
+  const unicast = vi.unicastPeers.length > 0;
+  const authType = vi.version === 3 || !vi.authentication ? VRRP_AUTH_NONE : vi.authentication.type === 'AH' ? VRRP_AUTH_AH : VRRP_AUTH_PASS;
+  const advertIntCs = vi.version === 2 ? Math.max(1, Math.round(vi.advertInt)) * 100 : vi.advertIntCs;
+  const params: InstanceParams = {
+    name: vi.name,
+    vrid: vi.virtualRouterId,
+    version: vi.version,
+    family,
+    priority: vi.priority,
+    advertIntCs,
+    initialState: vi.state,
+    preempt: !vi.nopreempt,
+    preemptDelayMs: Math.round(vi.preemptDelay * 1000),
+    accept: vi.accept,
+    primaryAddress: src,
+    vips: vi.virtualIpaddress.map((a) => a.address),
+    lowerPrioNoAdvert: vi.lowerPrioNoAdvert,
+    higherPrioSendAdvert: vi.higherPrioSendAdvert,
+    garp: {
+      masterDelayMs: Math.round(vi.garpMasterDelay * 1000),
+      masterRepeat: vi.garpMasterRepeat,
+      masterRefreshMs: Math.round(vi.garpMasterRefresh * 1000),
+      masterRefreshRepeat: vi.garpMasterRefreshRepeat,
+      intervalMs: Math.round((family === 4 ? vi.garpInterval : vi.gnaInterval) * 1000),
+      lowerPrioDelayMs: Math.round(vi.garpLowerPrioDelay * 1000),
+      lowerPrioRepeat: vi.garpLowerPrioRepeat,
+    },
+  };
+  return {
+    name: vi.name,
+    ifname,
+    family,
+    src,
+    group: unicast ? null : vi.mcastGroup,
+    peers: vi.unicastPeers.map((p) => ({ ...p })),
+    authType,
+    authPass: vi.authentication?.pass,
+    vips: vi.virtualIpaddress,
+    excluded: vi.virtualIpaddressExcluded,
+    params,
+    skipCheckAdvAddr: vi.skipCheckAdvAddr || g.vrrpSkipCheckAdvAddr,
+    checkUnicastSrc: vi.checkUnicastSrc || g.vrrpCheckUnicastSrc,
+    strict: vi.strictMode || g.vrrpStrict,
+  };
+}
+
+/** A stable key of everything that makes an instance different (reload diff). */
+export function instanceFingerprint(r: ResolvedInstance, vi: VrrpInstance): string {
+  const { file: _f, line: _l, ...rest } = vi;
+  return JSON.stringify({ r: { ...r, vips: r.vips.map((v) => v.raw), excluded: r.excluded.map((v) => v.raw) }, vi: { ...rest, virtualIpaddress: undefined, virtualIpaddressExcluded: undefined } });
+}
