@@ -47,6 +47,8 @@ export interface CliOptions {
   enableFaultInjection: boolean;
   dontReleaseVrrp: boolean;
   actorThreads?: number;
+  dataFile?: string;
+  statsFile?: string;
 }
 
 export class UsageError extends Error {}
@@ -72,6 +74,8 @@ const HELP = `Usage: keepalived-ts [OPTION...]
       --enable-fault-injection Accept fault-injection commands on the control socket
       --dont-release-vrrp      Don't remove VRRP VIPs and routes on daemon stop
       --actor-threads=N        Number of actor host threads
+      --data-file=FILE         Where SIGUSR1 writes the state dump (default /tmp/keepalived.data)
+      --stats-file=FILE        Where SIGUSR2 writes the statistics (default /tmp/keepalived.stats)
   -v, --version                Display the version number
   -h, --help                   Display this help message
 `;
@@ -86,7 +90,7 @@ export function parseArgs(argv: string[]): CliOptions {
     f: 'use-file', n: 'dont-fork', l: 'log-console', D: 'log-detail', g: 'log-file', P: 'vrrp', C: 'check', t: 'config-test',
     d: 'dump-conf', p: 'pid', r: 'vrrp_pid', c: 'checkers_pid', i: 'config-id', v: 'version', h: 'help',
   };
-  const needsValue = new Set(['use-file', 'log-file', 'pid', 'vrrp_pid', 'checkers_pid', 'config-id', 'signum', 'format', 'control-socket', 'actor-threads']);
+  const needsValue = new Set(['use-file', 'log-file', 'pid', 'vrrp_pid', 'checkers_pid', 'config-id', 'signum', 'format', 'control-socket', 'actor-threads', 'data-file', 'stats-file']);
   const optionalValue = new Set(['config-test']);
   const items: [string, string | undefined][] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -146,6 +150,8 @@ export function parseArgs(argv: string[]): CliOptions {
       case 'control-socket': o.controlSocket = val; break;
       case 'enable-fault-injection': o.enableFaultInjection = true; break;
       case 'dont-release-vrrp': o.dontReleaseVrrp = true; break;
+      case 'data-file': o.dataFile = val; break;
+      case 'stats-file': o.statsFile = val; break;
       case 'actor-threads': {
         const n = Number(val);
         if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--actor-threads: expected an integer in [1, 256], got '${val}'`);
@@ -164,6 +170,7 @@ export function daemonOptions(o: CliOptions): DaemonOptions {
     logFile: o.logFile, vrrpOnly: o.vrrpOnly, checkOnly: o.checkOnly, pidFile: o.pidFile, vrrpPidFile: o.vrrpPidFile,
     checkersPidFile: o.checkersPidFile, controlSocket: o.controlSocket, dontReleaseVrrp: o.dontReleaseVrrp,
     enableFaultInjection: o.enableFaultInjection, actorThreads: o.actorThreads,
+    dataFile: o.dataFile, statsFile: o.statsFile,
   };
 }
 
@@ -187,8 +194,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (o.dumpState) {
-    const opts: DumpStateOptions = { format: o.format, controlSocket: o.controlSocket, pidFile: o.pidFile };
-    let mod: { dumpState?: (x: DumpStateOptions) => Promise<number> } | undefined;
+    // the supervisor's client names the path `socket`; passing only `controlSocket` silently used the default path
+    const opts: DumpStateOptions & { socket?: string } = { format: o.format, controlSocket: o.controlSocket, socket: o.controlSocket, pidFile: o.pidFile };
+    let mod: { dumpState?: (x: DumpStateOptions & { socket?: string }) => Promise<number> } | undefined;
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       mod = require('./supervisor') as typeof mod;
