@@ -149,15 +149,26 @@ function markTimers(s: Slot): void {
   }
 }
 
+/** How early a timer's setTimeout is armed before its deadline (see armTimer). */
+const TIMER_EARLY_MS = 2;
+
 function armTimer(s: Slot, name: string, at: number): void {
   const old = s.timers.get(name);
   if (old?.handle) clearTimeout(old.handle);
   const entry: TimerEntry = { at, handle: null };
-  entry.handle = setTimeout(() => {
+  // libuv timers have 1 ms granularity and fire up to ~1-2 ms late; VRRP's master-down timer is
+  // measured against keepalived to the millisecond. So arm a little early and finish the wait
+  // with setImmediate turns (bounded to TIMER_EARLY_MS of polling, other actors still run).
+  const fire = (): void => {
     entry.handle = null;
     if (s.timers.get(name) !== entry || !s.live) return;
+    if (monoNow() < entry.at) {
+      setImmediate(fire);
+      return;
+    }
     enqueue(s, { k: 'timer', name, entry }, false);
-  }, Math.max(0, at - monoNow()));
+  };
+  entry.handle = setTimeout(fire, Math.max(0, at - monoNow() - TIMER_EARLY_MS));
   s.timers.set(name, entry);
   markTimers(s);
 }

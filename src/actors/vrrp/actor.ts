@@ -20,7 +20,8 @@ export interface VrrpActorInit {
 
 /** Messages the main thread sends to a VRRP actor. */
 export type ToVrrpActor =
-  | { type: 'advert'; from: string; priority: number; maxAdverIntCs: number }
+  /** `rxAt`: when the main thread read the packet (monoNow), so the hop to this thread does not delay timers. */
+  | { type: 'advert'; from: string; priority: number; maxAdverIntCs: number; rxAt?: number }
   | { type: 'fault'; fault: boolean; reason?: string }
   | { type: 'priority'; effective: number }
   | { type: 'shutdown' };
@@ -80,7 +81,7 @@ export const actor = defineActor<ToVrrpActor, FromVrrpActor, VrrpActorInit, Work
     const now = ctx.now();
     switch (msg.type) {
       case 'advert':
-        apply(ctx, w, { type: 'advert', now, from: msg.from, priority: msg.priority, maxAdverIntCs: msg.maxAdverIntCs });
+        apply(ctx, w, { type: 'advert', now: typeof msg.rxAt === 'number' && msg.rxAt <= now ? msg.rxAt : now, from: msg.from, priority: msg.priority, maxAdverIntCs: msg.maxAdverIntCs });
         return;
       case 'fault':
         apply(ctx, w, { type: 'fault', now, fault: msg.fault, reason: msg.reason });
@@ -101,6 +102,9 @@ export const actor = defineActor<ToVrrpActor, FromVrrpActor, VrrpActorInit, Work
   timer(ctx, name) {
     const w = ctx.state;
     if (!w) return;
-    apply(ctx, w, { type: 'timer', now: ctx.now(), timer: name as TimerName });
+    const now = ctx.now();
+    const due = w.s.timers[name as TimerName];
+    if (due !== null && due !== undefined && now - due > 5) ctx.log.debug({ instance: w.params.name, timer: name, lateMs: now - due }, 'timer fired late');
+    apply(ctx, w, { type: 'timer', now, timer: name as TimerName });
   },
 });
