@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
-import { parseConfig, formatDiagnostic, type KeepalivedConfig, type VrrpInstance, type VirtualAddress } from './config';
+import { parseConfig, formatDiagnostic, type KeepalivedConfig, type VrrpInstance, type VirtualAddress, type VrrpSyncGroup } from './config';
 import { createLogger, setLogger, type Logger } from './util/log';
 import { Supervisor, ControlServer, DEFAULT_CONTROL_SOCKET } from './supervisor';
 import {
@@ -21,12 +21,14 @@ import { decodeVrrp, encodeVrrp, checkAdvert, skipAddrCheck } from './protocol/v
 import { gratuitousArp } from './protocol/arp';
 import { unsolicitedNaFrame } from './protocol/ndisc';
 import type { InstanceState, Intent } from './actors/vrrp/types';
+import { monoNow } from './actors/runtime';
 import type { FromVrrpActor, ToVrrpActor, VrrpActorInit } from './actors/vrrp/actor';
 import { resolveInstance, instanceFingerprint, type ResolvedInstance } from './vrrp/instance';
 import { computeEffective, primaryInterfaceTracker, type TrackerStatus } from './actors/monitor/priority';
 import { initialScriptState, scriptResult, scriptOk, runScript, type ScriptState } from './actors/monitor/script';
-import { notifyInvocations, execNotifies, fifoLine, FifoWriter, type NotifyConfig, type NotifyState } from './actors/notifier/notify';
-import { MailQueue, instanceAlert, type SmtpConfig } from './actors/notifier/smtp';
+import { notifyInvocations, execNotifies, fifoLine, FifoWriter, type NotifyConfig, type NotifyState, type NotifyInvocation } from './actors/notifier/notify';
+import { MailQueue, instanceAlert, groupAlert, shouldEmail, type SmtpConfig, type AlertState } from './actors/notifier/smtp';
+import { planSyncGroups, memberFault, nextGroupState, type SyncGroupPlan, type GroupState } from './vrrp/sync-group';
 
 export interface DaemonOptions {
   configFile: string;
@@ -50,6 +52,8 @@ export interface DaemonOptions {
 }
 
 const DEFAULT_PID_FILE = '/run/keepalived.pid';
+/** keepalived never times out a notify script except STOP; we kill one still running after 30 s. */
+const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
 
 /** One running vrrp_instance as the main thread sees it. */
 interface Inst {
@@ -59,15 +63,19 @@ interface Inst {
   fingerprint: string;
   sock: VrrpSocket;
   sockKey: string;
+  /** The last advert handed to raw-socket: GARPs of the same step wait for it, as keepalived sends advert first. */
+  lastSend: Promise<unknown>;
   state: InstanceState | null;
   vipsHeld: boolean;
   /** Kernel operations and notifications run in the order the actor asked for them. */
   queue: Promise<void>;
   drops: Record<string, number>;
   rxAccepted: number;
-  trackers: { fault: boolean; effective: number; reasons: string[] };
+  /** fault/reasons: what the actor was told (own fault or a sync group member's); own*: this instance's trackers only */
+  trackers: { fault: boolean; effective: number; reasons: string[]; ownFault: boolean; ownReasons: string[] };
   notify: NotifyConfig;
   smtpAlert: boolean;
+  lastEmailed?: AlertState;
   stopped?: () => void;
 }
 
@@ -102,6 +110,11 @@ export class Daemon {
   private linkWatch: Watcher | null = null;
   private fifo: FifoWriter | null = null;
   private mail: MailQueue | null = null;
+  private sync: SyncGroupPlan = { groups: new Map(), groupOf: new Map(), messages: [] };
+  private readonly groupStates = new Map<string, GroupState>();
+  private readonly groupEmailed = new Map<string, AlertState>();
+  /** notify scripts other than STOP are killed after this (ours: notify_script_timeout, default 30 s) */
+  private notifyTimeoutMs = DEFAULT_NOTIFY_TIMEOUT_MS;
   private stopping = false;
   private readonly startedAt = Date.now();
   private reloads = 0;
@@ -142,6 +155,7 @@ export class Daemon {
     this.sup.on('fault', (e) => this.log.error({ code: 'E_ACTOR_FAULT', actor: e.id, reason: e.reason }, `actor ${e.id} gave up after ${e.restarts} restarts: ${e.reason}`));
 
     this.setupNotifiers();
+    this.planGroups();
     for (const l of await listLinks().catch(() => [])) this.links.set(l.ifname, l);
     this.linkWatch = watchLinks((ev) => this.onLink(ev));
 
@@ -258,17 +272,18 @@ export class Daemon {
       fingerprint: instanceFingerprint(r, vi),
       sock: rec.sock,
       sockKey: key,
+      lastSend: Promise.resolve(),
       state: carry,
       vipsHeld: false,
       queue: Promise.resolve(),
       drops: {},
       rxAccepted: 0,
-      trackers: { fault: false, effective: vi.priority, reasons: [] },
+      trackers: { fault: false, effective: vi.priority, reasons: [], ownFault: false, ownReasons: [] },
       notify: {
         notify: vi.notify, notifyMaster: vi.notifyMaster, notifyBackup: vi.notifyBackup, notifyFault: vi.notifyFault,
         notifyStop: vi.notifyStop, notifyMasterRxLowerPri: vi.notifyMasterRxLowerPri,
       } as NotifyConfig,
-      smtpAlert: vi.smtpAlert ?? (g as { smtpAlert?: boolean }).smtpAlert ?? false,
+      smtpAlert: vi.smtpAlert ?? globalSmtpAlert(g),
     };
     this.insts.set(vi.name, inst);
     const init: VrrpActorInit = { params: r.params, carry };
@@ -287,6 +302,7 @@ export class Daemon {
 
   /** RFC 3768 §7.1 / RFC 5798 §7.1 receive checks, in keepalived's order; a bad packet is dropped and counted. */
   private onAdvert(rec: SockRec, ra: ReceivedAdvert): void {
+    const rxAt = monoNow();
     this.counters.rxTotal++;
     try {
       const d = decodeVrrp(ra.payload, { family: ra.family, src: ra.src, dst: ra.dst });
@@ -332,7 +348,7 @@ export class Daemon {
         return;
       }
       inst.rxAccepted++;
-      const msg: ToVrrpActor = { type: 'advert', from: ra.src, priority: p.priority, maxAdverIntCs: p.maxAdverIntCs };
+      const msg: ToVrrpActor = { type: 'advert', from: ra.src, priority: p.priority, maxAdverIntCs: p.maxAdverIntCs, rxAt };
       this.sup.send(inst.id, msg);
     } catch (e) {
       bump(rec.drops, 'exception');
@@ -435,7 +451,7 @@ export class Daemon {
         return;
       }
       this.counters.txAdverts++;
-      inst.sock.send(payload, dst).catch((e: { code?: string; message?: string }) => {
+      inst.lastSend = inst.sock.send(payload, dst).catch((e: { code?: string; message?: string }) => {
         this.counters.txErrors++;
         this.log.warn({ code: e.code ?? 'E_IO_SEND', instance: inst.vi.name, dst }, `(${inst.vi.name}) advert to ${dst}: ${e.message}`);
       });
@@ -490,10 +506,12 @@ export class Daemon {
       const first = vips[0]!;
       this.log.info({ instance: inst.vi.name }, `(${inst.vi.name}) Sending/queueing gratuitous ARPs on ${first.dev ?? inst.r.ifname} for ${first.address}`);
     }
-    for (let n = 0; n < count; n++) {
-      if (intervalMs <= 0) sendOne();
-      else setTimeout(sendOne, n * intervalMs).unref();
-    }
+    void inst.lastSend.then(() => {
+      for (let n = 0; n < count; n++) {
+        if (intervalMs <= 0 || n === 0) sendOne();
+        else setTimeout(sendOne, n * intervalMs).unref();
+      }
+    });
   }
 
   private onTransition(inst: Inst, from: string, to: string, reason: string): void {
@@ -505,18 +523,71 @@ export class Daemon {
     const st = to as NotifyState;
     const prio = inst.state?.effectivePriority ?? inst.vi.priority;
     this.enqueue(inst, 'notify', async () => {
-      const invs = notifyInvocations(inst.notify, 'INSTANCE', name, st, prio);
-      if (invs.length > 0) {
-        void execNotifies(invs).then((res) => {
-          res.forEach((x, k) => {
-            if (x.error || x.timedOut || x.code !== 0) {
-              this.log.warn({ code: x.error ?? (x.timedOut ? 'E_SCRIPT_TIMEOUT' : 'E_SCRIPT_EXIT'), instance: name, argv: invs[k]?.argv, exit: x.code, signal: x.signal }, `(${name}) notify script ${invs[k]?.argv[0]} ${x.message ?? (x.timedOut ? 'timed out' : `exited with ${x.code ?? x.signal}`)}`);
-            }
-          });
-        });
-      }
+      this.runNotifies(`(${name})`, { instance: name }, notifyInvocations(inst.notify, 'INSTANCE', name, st, prio));
       this.fifo?.write(fifoLine('INSTANCE', name, st, prio));
-      if (inst.smtpAlert && this.mail && st !== 'STOP') this.mail.enqueue(instanceAlert(this.cfg.globalDefs.routerId, name, st));
+      if (inst.smtpAlert && this.mail && st !== 'STOP' && shouldEmail(inst.lastEmailed, st, noEmailFaults(this.cfg.globalDefs))) {
+        inst.lastEmailed = st;
+        this.mail.enqueue(instanceAlert(this.cfg.globalDefs.routerId, name, st));
+      }
+    });
+    this.updateGroup(inst);
+  }
+
+  /**
+   * Start notify scripts without waiting for them (they never delay VRRP); log each failure with its
+   * code. Scripts other than STOP (1 s, keepalived) are killed after notify_script_timeout.
+   */
+  private runNotifies(label: string, ctx: Record<string, unknown>, invs: NotifyInvocation[]): void {
+    if (invs.length === 0) return;
+    const timed = invs.map((x) => (x.timeoutMs === 0 ? { ...x, timeoutMs: this.notifyTimeoutMs } : x));
+    void execNotifies(timed).then((res) => {
+      res.forEach((x, k) => {
+        if (x.error || x.timedOut || x.code !== 0) {
+          const inv = timed[k];
+          const code = x.error ?? (x.timedOut ? 'E_SCRIPT_TIMEOUT' : 'E_SCRIPT_EXIT');
+          const what = x.message ?? (x.timedOut ? `timed out after ${inv?.timeoutMs} ms - killed` : `exited with ${x.code ?? x.signal}`);
+          this.log.warn({ ...ctx, code, argv: inv?.argv, exit: x.code, signal: x.signal }, `${label} notify script ${inv?.argv[0]} ${what}`);
+        }
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- sync groups
+
+  private planGroups(): void {
+    this.sync = planSyncGroups(this.cfg.vrrpSyncGroups, this.cfg.vrrpInstances);
+    for (const m of this.sync.messages) this.log.info({ code: 'E_CONFIG_REFERENCE' }, m);
+    for (const g of this.sync.groups.keys()) if (!this.groupStates.has(g)) this.groupStates.set(g, 'INIT');
+    for (const g of [...this.groupStates.keys()]) if (!this.sync.groups.has(g)) this.groupStates.delete(g);
+  }
+
+  private groupDef(name: string): VrrpSyncGroup | undefined {
+    return this.cfg.vrrpSyncGroups.find((g) => g.name === name);
+  }
+
+  /** A member changed state: the group follows (vrrp_sync_fault / vrrp_sync_backup / vrrp_sync_master). */
+  private updateGroup(inst: Inst): void {
+    const gname = this.sync.groupOf.get(inst.vi.name);
+    if (!gname) return;
+    const members = this.sync.groups.get(gname) ?? [];
+    const prev = this.groupStates.get(gname) ?? 'INIT';
+    const next = nextGroupState(prev, members.map((m) => this.insts.get(m)?.state?.state ?? 'INIT'));
+    if (next === prev) return;
+    this.groupStates.set(gname, next);
+    if (next === 'INIT') return;
+    this.log.info({ group: gname, from: prev, to: next }, `VRRP_Group(${gname}) Syncing instances to ${next} state`);
+    const g = this.groupDef(gname);
+    if (!g) return;
+    const st = next as NotifyState;
+    const cfg: NotifyConfig = { notify: g.notify, notifyMaster: g.notifyMaster, notifyBackup: g.notifyBackup, notifyFault: g.notifyFault, notifyStop: g.notifyStop } as NotifyConfig;
+    this.enqueue(inst, 'group notify', async () => {
+      this.runNotifies(`VRRP_Group(${gname})`, { group: gname }, notifyInvocations(cfg, 'GROUP', gname, st, 0));
+      this.fifo?.write(fifoLine('GROUP', gname, st, 0));
+      const alert = g.smtpAlert ?? globalSmtpAlert(this.cfg.globalDefs);
+      if (alert && this.mail && st !== 'STOP' && shouldEmail(this.groupEmailed.get(gname), st, noEmailFaults(this.cfg.globalDefs))) {
+        this.groupEmailed.set(gname, st);
+        this.mail.enqueue(groupAlert(this.cfg.globalDefs.routerId, gname, st));
+      }
     });
   }
 
@@ -540,8 +611,14 @@ export class Daemon {
   private trackerStatus(inst: Inst): TrackerStatus[] {
     const vi = inst.vi;
     const out: TrackerStatus[] = [...primaryInterfaceTracker(inst.r.ifname, this.linkUp(inst.r.ifname), vi.dontTrackPrimary)];
-    for (const t of vi.trackInterfaces) out.push({ kind: 'interface', name: t.name, up: this.linkUp(t.name), weight: t.weight, reverse: t.reverse });
-    for (const t of vi.trackScripts) {
+    // keepalived: a sync group's trackers apply to each member, with weight 0 unless sync_group_tracking_weight
+    const gname = this.sync.groupOf.get(vi.name);
+    const g = gname ? this.groupDef(gname) : undefined;
+    const gw = (w: number | undefined): number | undefined => (g?.syncGroupTrackingWeight ? w : 0);
+    const ifs = [...vi.trackInterfaces, ...(g?.trackInterfaces ?? []).map((t) => ({ ...t, weight: gw(t.weight) ?? 0 }))];
+    const scs = [...vi.trackScripts, ...(g?.trackScripts ?? []).map((t) => ({ ...t, weight: gw(t.weight) }))];
+    for (const t of ifs) out.push({ kind: 'interface', name: t.name, up: this.linkUp(t.name), weight: t.weight, reverse: t.reverse });
+    for (const t of scs) {
       const sc = this.cfg.vrrpScripts[t.name];
       const rec = this.scripts.get(t.name);
       if (!sc || !rec) continue;
@@ -554,21 +631,47 @@ export class Daemon {
     return out;
   }
 
+  /** Script names an instance tracks, its sync group's included. */
+  private trackedScripts(vi: VrrpInstance): string[] {
+    const gname = this.sync.groupOf.get(vi.name);
+    const g = gname ? this.groupDef(gname) : undefined;
+    return [...vi.trackScripts, ...(g?.trackScripts ?? [])].map((t) => t.name);
+  }
+
   private updateTrackers(inst: Inst, initial: boolean): void {
     const eff = computeEffective(inst.vi.priority, this.trackerStatus(inst));
     const prev = inst.trackers;
-    inst.trackers = { fault: eff.fault, effective: eff.effective, reasons: eff.reasons };
+    inst.trackers = { ...prev, effective: eff.effective, ownFault: eff.fault, ownReasons: eff.reasons };
     if (eff.effective !== prev.effective || (initial && eff.effective !== inst.vi.priority)) {
       this.sup.send(inst.id, { type: 'priority', effective: eff.effective } satisfies ToVrrpActor);
     }
-    if (eff.fault !== prev.fault || (initial && eff.fault)) {
-      this.sup.send(inst.id, { type: 'fault', fault: eff.fault, reason: eff.reasons.join(', ') || undefined } satisfies ToVrrpActor);
+    this.applyFault(inst, initial);
+    // a member's own fault puts the whole sync group in FAULT (vrrp_sync_fault), its end lets it out
+    const gname = this.sync.groupOf.get(inst.vi.name);
+    if (gname && eff.fault !== prev.ownFault) {
+      for (const m of this.sync.groups.get(gname) ?? []) {
+        const other = m === inst.vi.name ? undefined : this.insts.get(m);
+        if (other) this.applyFault(other, false);
+      }
+    }
+  }
+
+  /** Tell the actor the fault it must be in: its own or, in a sync group, any member's. */
+  private applyFault(inst: Inst, initial: boolean): void {
+    const gname = this.sync.groupOf.get(inst.vi.name);
+    const own = new Map([...this.insts.values()].map((i) => [i.vi.name, { fault: i.trackers.ownFault, reasons: i.trackers.ownReasons }]));
+    const f = memberFault(inst.vi.name, gname ? this.sync.groups.get(gname) : undefined, own, gname);
+    const changed = f.fault !== inst.trackers.fault;
+    inst.trackers.fault = f.fault;
+    inst.trackers.reasons = f.reasons;
+    if (changed || (initial && f.fault)) {
+      this.sup.send(inst.id, { type: 'fault', fault: f.fault, reason: f.reasons.join(', ') || undefined } satisfies ToVrrpActor);
     }
   }
 
   private startScripts(): void {
     const used = new Set<string>();
-    for (const inst of this.insts.values()) for (const t of inst.vi.trackScripts) used.add(t.name);
+    for (const inst of this.insts.values()) for (const t of this.trackedScripts(inst.vi)) used.add(t);
     for (const name of used) {
       const sc = this.cfg.vrrpScripts[name];
       if (!sc?.script || this.scripts.has(name)) continue;
@@ -590,7 +693,7 @@ export class Daemon {
         if (first || before !== scriptOk(rec.state)) {
           if (!first || !scriptOk(rec.state)) this.log.info({ script: name }, `Script \`${name}\` now returning ${ok ? 0 : res.code ?? 1}`);
           this.log.info({ script: name, ok: scriptOk(rec.state) }, `VRRP_Script(${name}) ${scriptOk(rec.state) ? 'succeeded' : 'failed'}`);
-          for (const inst of this.insts.values()) if (inst.vi.trackScripts.some((t) => t.name === name)) this.updateTrackers(inst, false);
+          for (const inst of this.insts.values()) if (this.trackedScripts(inst.vi).includes(name)) this.updateTrackers(inst, false);
         }
       };
       void run();
@@ -611,10 +714,13 @@ export class Daemon {
         this.log.warn({ code: 'E_FIFO', err: e, fifo: fifoPath }, `notify fifo ${fifoPath}: ${(e as Error).message}`);
       }
     }
+    this.notifyTimeoutMs = g.notifyScriptTimeout !== undefined ? Math.round(g.notifyScriptTimeout * 1000) : DEFAULT_NOTIFY_TIMEOUT_MS;
     if (g.smtpServer && g.notificationEmail.length > 0) {
       const smtp: SmtpConfig = {
         host: g.smtpServer, port: g.smtpServerPort, heloName: g.smtpHeloName, connectTimeoutMs: g.smtpConnectTimeout * 1000,
         from: g.notificationEmailFrom, to: g.notificationEmail,
+        starttls: g.smtpStarttls ?? 'off',
+        auth: g.smtpAuthUser !== undefined ? { user: g.smtpAuthUser, pass: g.smtpAuthPass ?? '' } : undefined,
       };
       this.mail = new MailQueue(smtp, { log: this.log });
     }
@@ -664,6 +770,7 @@ export class Daemon {
     }
     this.cfg = cfg;
     this.reloads++;
+    this.planGroups();
     const want = new Map(cfg.vrrpInstances.map((v) => [v.name, v]));
     for (const [name, inst] of [...this.insts]) {
       if (!want.has(name)) {
@@ -764,6 +871,17 @@ export class Daemon {
     for (const i of this.insts.values()) instances[i.vi.name] = { counters: i.state?.counters ?? null, rxAccepted: i.rxAccepted, dropped: i.drops };
     return { daemon: this.counters, instances };
   }
+}
+
+/** keepalived: an instance without its own smtp_alert follows global smtp_alert / smtp_alert_vrrp (default off). */
+function globalSmtpAlert(g: KeepalivedConfig['globalDefs']): boolean {
+  const v = g.extra['smtp_alert_vrrp']?.[0] ?? g.extra['smtp_alert']?.[0];
+  if (!v) return false;
+  return v.length === 0 || /^(on|true|yes)$/i.test(v[0] ?? '');
+}
+
+function noEmailFaults(g: KeepalivedConfig['globalDefs']): boolean {
+  return g.extra['no_email_faults'] !== undefined;
 }
 
 function forwarding6(ifname: string): boolean {

@@ -31,6 +31,13 @@ export interface GlobalDefs extends Located {
   smtpServerPort?: number;
   smtpHeloName?: string;
   smtpConnectTimeout: number;
+  /** keepalived-ts extension: STARTTLS use ('off' like keepalived, 'opportunistic', 'require') */
+  smtpStarttls?: 'off' | 'opportunistic' | 'require';
+  /** keepalived-ts extension: SMTP AUTH credentials */
+  smtpAuthUser?: string;
+  smtpAuthPass?: string;
+  /** keepalived-ts extension: seconds after which a notify script (other than STOP) is killed; 0 = never */
+  notifyScriptTimeout?: number;
   enableScriptSecurity: boolean;
   scriptUser?: string;
   scriptGroup?: string;

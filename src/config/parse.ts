@@ -203,6 +203,15 @@ export class ConfigBuilder {
           break;
         case 'smtp_helo_name': if (this.need(n, 1, 'a name')) g.smtpHeloName = n.args[0]; break;
         case 'smtp_connect_timeout': g.smtpConnectTimeout = this.secs(n, 0, 0, 3600) ?? g.smtpConnectTimeout; break;
+        case 'smtp_starttls': {
+          const v = n.args[0] ?? 'opportunistic';
+          if (v === 'off' || v === 'opportunistic' || v === 'require') g.smtpStarttls = v;
+          else this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `smtp_starttls: expected off|opportunistic|require, got '${v}'`);
+          break;
+        }
+        case 'smtp_auth_user': if (this.need(n, 1, 'a user name')) g.smtpAuthUser = n.args[0]; break;
+        case 'smtp_auth_pass': if (this.need(n, 1, 'a password')) g.smtpAuthPass = n.args[0]; break;
+        case 'notify_script_timeout': g.notifyScriptTimeout = this.secs(n, 0, 0, 86400) ?? g.notifyScriptTimeout; break;
         case 'enable_script_security': g.enableScriptSecurity = true; break;
         case 'script_user': if (this.need(n, 1, 'username [groupname]')) { g.scriptUser = n.args[0]; g.scriptGroup = n.args[1]; } break;
         case 'vrrp_mcast_group4': { const a = this.ip(n, 0, 4); if (a) g.vrrpMcastGroup4 = a; break; }
