@@ -1,0 +1,59 @@
+/**
+ * The seed pairs (config/examples multicast, unicast, dual-master), each with two keepalived-ts nodes
+ * and with keepalived-ts against the real keepalived 2.2.7 in both roles: the configured master takes
+ * the VIP after its master-down timer (`state MASTER` below 255 starts as BACKUP), announces it with
+ * keepalived's burst of 5 gratuitous ARPs right after its first advert, the backup stays silent and a
+ * client on a third host reaches the VIP through the master.
+ */
+import assert from 'node:assert/strict';
+import { ethDst, vrrpInfo } from '../helpers/pcap';
+import { adverts, expectClientReaches, expectTakeover, masterDownMs, MARGIN_MS, pairScenario, seedConfig, startOrdered } from '../helpers/vrrp-assert';
+
+const VIP = '192.0.2.100';
+
+pairScenario('multicast pair: the MASTER (priority 100) takes the VIP, the BACKUP (90) stays silent', async (p) => {
+  const t0 = p.nowUs();
+  await startOrdered(p, seedConfig('multicast', 1), seedConfig('multicast', 2));
+  const tk = await expectTakeover(p, { vip: VIP, holder: p.n1, released: [p.n2], sinceUs: t0, timeoutMs: masterDownMs(100) + 2 * MARGIN_MS });
+  assert.equal(tk.burst.length, 5, `keepalived sends 5 gratuitous ARPs at takeover (vrrp_garp_master_repeat), saw ${tk.burst.length}`);
+  const first = vrrpInfo(tk.advert.frame)!;
+  assert.deepEqual([first.priority, first.vrid, first.dst, ethDst(tk.advert.frame)], [100, 51, '224.0.0.18', '01:00:5e:00:00:12']);
+  await expectClientReaches(p, VIP, p.n1);
+  assert.deepEqual(adverts(p.cap.frames(), { from: p.n2 }).length, 0, 'the BACKUP sent adverts');
+  assert.equal(await p.n2.hasAddress(VIP), false);
+});
+
+pairScenario('unicast pair: adverts go to unicast_peer only, the MASTER takes the VIP', async (p) => {
+  const t0 = p.nowUs();
+  await startOrdered(p, seedConfig('unicast', 1), seedConfig('unicast', 2));
+  const tk = await expectTakeover(p, { vip: VIP, holder: p.n1, released: [p.n2], sinceUs: t0, timeoutMs: masterDownMs(100) + 2 * MARGIN_MS });
+  const first = vrrpInfo(tk.advert.frame)!;
+  assert.deepEqual([first.priority, first.src, first.dst, ethDst(tk.advert.frame)], [100, p.n1.ip4, p.n2.ip4, p.n2.mac]);
+  await expectClientReaches(p, VIP, p.n1);
+  assert.equal(await p.n2.hasAddress(VIP), false);
+  const multicast = p.cap.frames().filter((f) => vrrpInfo(f.frame)?.dst === '224.0.0.18');
+  assert.equal(multicast.length, 0, 'unicast instances sent multicast adverts');
+});
+
+pairScenario('dual master: each node is MASTER of one VRID (80 → .100 on node1, 81 → .101 on node2)', async (p) => {
+  const t0 = p.nowUs();
+  p.start(1, seedConfig('dual-master', 1));
+  p.start(2, seedConfig('dual-master', 2));
+  const timeoutMs = masterDownMs(100) + 2 * MARGIN_MS;
+  const [a, b] = await Promise.all([
+    expectTakeover(p, { vip: '192.0.2.100', holder: p.n1, released: [p.n2], sinceUs: t0, timeoutMs, vrid: 80 }),
+    expectTakeover(p, { vip: '192.0.2.101', holder: p.n2, released: [p.n1], sinceUs: t0, timeoutMs, vrid: 81 }),
+  ]);
+  assert.equal(vrrpInfo(a.advert.frame)!.priority, 100);
+  assert.equal(vrrpInfo(b.advert.frame)!.priority, 100);
+  await expectClientReaches(p, '192.0.2.100', p.n1);
+  await expectClientReaches(p, '192.0.2.101', p.n2);
+  // once settled, each VRID has exactly one advertiser (started at once, the other node may have
+  // held a VRID for a moment before the higher priority preempted it)
+  const settled = p.nowUs();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(adverts(p.cap.frames(), { from: p.n2, vrid: 80, afterUs: settled }).length, 0, 'node2 still advertises VRID 80');
+  assert.equal(adverts(p.cap.frames(), { from: p.n1, vrid: 81, afterUs: settled }).length, 0, 'node1 still advertises VRID 81');
+  assert.ok(adverts(p.cap.frames(), { from: p.n1, vrid: 80, afterUs: settled }).length >= 1, 'node1 stopped advertising VRID 80');
+  assert.ok(adverts(p.cap.frames(), { from: p.n2, vrid: 81, afterUs: settled }).length >= 1, 'node2 stopped advertising VRID 81');
+});
