@@ -52,6 +52,14 @@ export interface DaemonOptions {
 }
 
 const DEFAULT_PID_FILE = '/run/keepalived.pid';
+
+/**
+ * VRRP actors restart at once and often: the snapshot carries the role and timers, so a MASTER
+ * survives a crash unseen as long as the restart lands well inside its peers' master-down interval
+ * (3 × advert_int + skew, ≥ 300 ms at advert_int 0.1) — the longest back-off is 100 ms. The generic
+ * 10-in-60-s policy gave up on the 11th crash, leaving a silent MASTER holding its VIPs.
+ */
+const VRRP_RESTART_POLICY = { maxRestarts: 100, withinMs: 60_000, backoffMs: [0, 0, 10, 50, 100] };
 /** keepalived never times out a notify script except STOP; we kill one still running after 30 s. */
 const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
 
@@ -147,12 +155,15 @@ export class Daemon {
     if (!this.writePidFiles()) return 3;
 
     this.sup = new Supervisor({ log: this.log, actorThreads: this.opts.actorThreads, enableFaultInjection: this.opts.enableFaultInjection });
-    this.sup.register('vrrp', { module: require.resolve('./actors/vrrp/actor'), pool: 'vrrp' });
+    this.sup.register('vrrp', { module: require.resolve('./actors/vrrp/actor'), pool: 'vrrp', restartPolicy: VRRP_RESTART_POLICY });
     this.sup.on('out', (o) => {
       if (o.kind === 'vrrp') this.onVrrpEffects(o.id, o.msg as FromVrrpActor);
     });
     this.sup.on('restart', (e) => this.log.warn({ code: 'E_ACTOR_RESTART', actor: e.id, reason: e.reason, attempt: e.attempt }, `actor ${e.id} restarted (${e.reason})`));
-    this.sup.on('fault', (e) => this.log.error({ code: 'E_ACTOR_FAULT', actor: e.id, reason: e.reason }, `actor ${e.id} gave up after ${e.restarts} restarts: ${e.reason}`));
+    this.sup.on('fault', (e) => {
+      this.log.error({ code: 'E_ACTOR_FAULT', actor: e.id, reason: e.reason }, `actor ${e.id} gave up after ${e.restarts} restarts: ${e.reason}`);
+      if (e.kind === 'vrrp') this.onVrrpActorFault(e.id);
+    });
 
     this.setupNotifiers();
     this.planGroups();
@@ -512,6 +523,21 @@ export class Daemon {
         else setTimeout(sendOne, n * intervalMs).unref();
       }
     });
+  }
+
+  /**
+   * The supervisor gave up on an instance's actor: nothing advertises for it any more, so a MASTER
+   * must not keep the VIPs (its BACKUP takes over after the master-down timer and two nodes would
+   * answer ARP for them). Leave like keepalived's FAULT: priority 0 advert, VIPs released, notify.
+   */
+  private onVrrpActorFault(id: string): void {
+    const inst = [...this.insts.values()].find((i) => i.id === id);
+    if (!inst || this.stopping) return;
+    const was = inst.state?.state ?? 'INIT';
+    if (was === 'MASTER') this.execute(inst, { type: 'sendAdvert', priority: 0 });
+    if (inst.vipsHeld) this.execute(inst, { type: 'removeVips' });
+    if (inst.state) inst.state = { ...inst.state, state: 'FAULT' };
+    this.onTransition(inst, was, 'FAULT', 'actor gave up');
   }
 
   private onTransition(inst: Inst, from: string, to: string, reason: string): void {
