@@ -94,7 +94,11 @@ export function watchAddress(host: Host, ip: string, periodMs = 25): { stop(): P
   const loop = (async () => {
     while (running) {
       samples++;
-      if (!(await host.hasAddress(ip))) absent++;
+      try {
+        if (!(await host.hasAddress(ip))) absent++;
+      } catch {
+        break; // the lab is gone (a failed test tore it down)
+      }
       await new Promise((r) => setTimeout(r, periodMs));
     }
   })();
