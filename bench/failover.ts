@@ -1,0 +1,169 @@
+/**
+ * Failover bench, keepalived-ts next to keepalived 2.2.7: `node dist/bench/failover.js [--runs 5]`
+ * (root; namespaces). Progress goes to stderr, a Markdown table to stdout.
+ *
+ * Per daemon kind and scenario (VRRPv2 advert_int 1; VRRPv3 advert_int 0.1), `runs` times: a fresh
+ * two-host lab pair of the same kind (MASTER prio 100 on h1, BACKUP prio 90 on h2, VIP 192.0.2.100),
+ * a steady window captured on the bridge, then kill -9 of the MASTER (SIGSTOP + SIGKILL of all its
+ * processes). From the bridge capture:
+ *   - failover: old master's last advert → new master's first advert, and → its first GARP for the VIP;
+ *   - jitter: stdev of the MASTER's advert intervals in the steady window;
+ * and from /proc: RSS (sum over the daemon's processes) and CPU % over the steady window, MASTER and
+ * BACKUP. The RFC bound is 3 × interval + skew, skew = (256 − 90) / 256 × interval.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { withLab, type Host } from '../test/helpers/lab';
+import { startKeepalived, startKeepalivedTs, vrrpConfig, descendants, type DaemonHandle } from '../test/helpers/keepalived';
+import { ethSrc, isGratuitousArp } from '../test/helpers/pcap';
+import { adverts, sleep } from '../test/helpers/bench-daemon';
+
+type Kind = 'keepalived-ts' | 'keepalived';
+interface Scenario { name: string; version: 2 | 3; advertInt: number; steadyMs: number }
+interface Run { advertMs: number; garpMs: number; intervals: number[]; rssMaster: number; rssBackup: number; cpuMaster: number; cpuBackup: number }
+
+const VIP = '192.0.2.100';
+const SCENARIOS: Scenario[] = [
+  { name: 'VRRPv2, advert_int 1', version: 2, advertInt: 1, steadyMs: 6_000 },
+  { name: 'VRRPv3, advert_int 0.1', version: 3, advertInt: 0.1, steadyMs: 3_000 },
+];
+const KINDS: Kind[] = ['keepalived-ts', 'keepalived'];
+
+const log = (s: string): void => {
+  process.stderr.write(`[failover] ${s}\n`);
+};
+
+function args(): { runs: number } {
+  const a = process.argv.slice(2);
+  let runs = 5;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === '--runs') runs = Number(a[++i]);
+    else if (a[i]?.startsWith('--runs=')) runs = Number(a[i]!.slice(7));
+    else throw new Error(`unknown argument ${a[i]} (usage: failover.js [--runs N])`);
+  }
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
+  return { runs };
+}
+
+const PAGE_KB = 4;
+
+/** CPU time (ns, every thread's /proc/PID/task/TID/schedstat) and RSS kB, summed over pids. */
+function procUsage(pids: number[]): { cpuNs: number; rssKb: number } {
+  let cpuNs = 0;
+  let rssKb = 0;
+  for (const p of pids) {
+    try {
+      for (const tid of readdirSync(`/proc/${p}/task`)) {
+        cpuNs += Number(readFileSync(`/proc/${p}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      }
+      const st = readFileSync(`/proc/${p}/stat`, 'utf8');
+      rssKb += Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[21]) * PAGE_KB;
+    } catch {
+      /* exited */
+    }
+  }
+  return { cpuNs, rssKb };
+}
+
+function daemonPids(d: DaemonHandle): number[] {
+  // `ip netns exec` execs the command, so proc.pid is the daemon itself
+  return [d.pid, ...descendants(d.pid)];
+}
+
+function start(kind: Kind, h: Host, sc: Scenario, state: 'MASTER' | 'BACKUP', priority: number): DaemonHandle {
+  const conf = vrrpConfig({ state, priority, version: sc.version, advertInt: sc.advertInt, vips: [`${VIP}/24`] });
+  return kind === 'keepalived' ? startKeepalived(h, conf) : startKeepalivedTs(h, conf);
+}
+
+async function oneRun(kind: Kind, sc: Scenario): Promise<Run> {
+  return withLab({ hosts: 2, timeoutMs: 60_000 }, async (lab) => {
+    const [h1, h2] = lab.hosts as [Host, Host];
+    const a = start(kind, h1, sc, 'MASTER', 100);
+    const b = start(kind, h2, sc, 'BACKUP', 90);
+    try {
+      await h1.waitForAddress(VIP, { timeoutMs: 15_000 });
+      await sleep(Math.max(500, sc.advertInt * 2000)); // let the takeover GARPs and the second block settle
+      const cap = await lab.capture('vrrp or arp');
+      const pa = daemonPids(a);
+      const pb = daemonPids(b);
+      const u0 = [procUsage(pa), procUsage(pb)];
+      const t0 = process.hrtime.bigint();
+      await sleep(sc.steadyMs);
+      const u1 = [procUsage(pa), procUsage(pb)];
+      const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpu = (k: number): number => ((u1[k]!.cpuNs - u0[k]!.cpuNs) / 1e9 / secs) * 100;
+      await a.kill9();
+      const bound = 3 * sc.advertInt * 1000 + ((256 - 90) / 256) * sc.advertInt * 1000;
+      await cap.waitFor((fr) => adverts(fr, { src: h2.ip4 }).length > 0 && fr.some((f) => isGratuitousArp(f.frame, VIP) && ethSrc(f.frame) === h2.mac), bound * 3 + 2_000);
+      const frames = await cap.stop();
+      const old = adverts(frames, { src: h1.ip4 });
+      const last = old.at(-1);
+      const first = adverts(frames, { src: h2.ip4 })[0];
+      const garp = frames.find((f) => isGratuitousArp(f.frame, VIP) && ethSrc(f.frame) === h2.mac);
+      if (!last || !first || !garp) throw new Error(`${kind}: incomplete capture (${old.length} old adverts, new ${!!first}, garp ${!!garp})`);
+      const intervals = old.slice(1).map((x, i) => (x.tsUs - old[i]!.tsUs) / 1000);
+      return {
+        advertMs: (first.tsUs - last.tsUs) / 1000,
+        garpMs: (garp.tsUs - last.tsUs) / 1000,
+        intervals,
+        rssMaster: u1[0]!.rssKb / 1024,
+        rssBackup: u1[1]!.rssKb / 1024,
+        cpuMaster: cpu(0),
+        cpuBackup: cpu(1),
+      };
+    } finally {
+      await Promise.all([a.stop(), b.stop()].map((p) => p.catch(() => undefined)));
+    }
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const mmm = (xs: number[], d = 1): string => `${Math.min(...xs).toFixed(d)} / ${median(xs).toFixed(d)} / ${Math.max(...xs).toFixed(d)}`;
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const stdev = (xs: number[]): number => {
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
+};
+
+async function main(): Promise<void> {
+  const { runs } = args();
+  const rows: string[] = [];
+  for (const sc of SCENARIOS) {
+    const bound = 3 * sc.advertInt * 1000 + ((256 - 90) / 256) * sc.advertInt * 1000;
+    for (const kind of KINDS) {
+      const rs: Run[] = [];
+      for (let i = 1; i <= runs; i++) {
+        const r = await oneRun(kind, sc);
+        log(`${sc.name} ${kind} run ${i}/${runs}: advert ${r.advertMs.toFixed(1)} ms, GARP ${r.garpMs.toFixed(1)} ms, ${r.intervals.length} steady intervals`);
+        rs.push(r);
+      }
+      const iv = rs.flatMap((r) => r.intervals);
+      rows.push(
+        `| ${sc.name} | ${kind} | ${runs} | ${mmm(rs.map((r) => r.advertMs))} | ${mmm(rs.map((r) => r.garpMs))} | ${bound.toFixed(1)} | ` +
+          `${mean(iv).toFixed(2)} / ${stdev(iv).toFixed(2)} | ${median(rs.map((r) => r.rssMaster)).toFixed(1)} / ${median(rs.map((r) => r.rssBackup)).toFixed(1)} | ` +
+          `${median(rs.map((r) => r.cpuMaster)).toFixed(3)} / ${median(rs.map((r) => r.cpuBackup)).toFixed(3)} |`,
+      );
+    }
+  }
+  process.stdout.write(
+    [
+      `Failover on kill -9 of the MASTER (prio 100 → BACKUP prio 90), ${new Date().toISOString().slice(0, 10)}, ${runs} runs each; times in ms from the bridge capture.`,
+      '',
+      '| scenario | daemon | n | last advert → new master advert (min / median / max) | last advert → first GARP (min / median / max) | RFC bound | steady interval mean / stdev | RSS MB master / backup | CPU % master / backup |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write(`failover bench failed: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);
