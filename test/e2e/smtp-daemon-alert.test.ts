@@ -1,0 +1,142 @@
+/**
+ * smtp_alert through the daemon (keepalived.conf(5) global_defs notification_email, smtp_server,
+ * smtp_alert; plus our smtp_auth_user / smtp_auth_pass). The SMTP server runs INSIDE the daemon's
+ * namespace (a small node script started with the host's spawn), on 127.0.0.1 there.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { withLab, type Host, type ProcessHandle } from '../helpers/lab';
+import { repoRoot, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+
+const PORT = 2525;
+
+/** mode 'smtp': a real server printing one JSON line per mail; 'tarpit': accepts TCP and never greets. */
+const SERVER_JS = `
+const [, , smtpServerPath, mode, port] = process.argv;
+if (mode === 'tarpit') {
+  const net = require('node:net');
+  net.createServer(() => {}).listen(Number(port), '127.0.0.1', () => console.log('LISTENING'));
+} else {
+  const { SMTPServer } = require(smtpServerPath);
+  const server = new SMTPServer({
+    disabledCommands: ['STARTTLS'], allowInsecureAuth: true, authOptional: false, logger: false,
+    onAuth(auth, session, cb) {
+      if (auth.username === 'kts' && auth.password === 's3cret') return cb(null, { user: auth.username });
+      return cb(new Error('bad credentials'));
+    },
+    onData(stream, session, cb) {
+      const chunks = [];
+      stream.on('data', (c) => chunks.push(c));
+      stream.on('end', () => {
+        console.log('MAIL ' + JSON.stringify({ user: session.user, from: session.envelope.mailFrom.address,
+          rcpt: session.envelope.rcptTo.map((r) => r.address), data: Buffer.concat(chunks).toString() }));
+        cb();
+      });
+    },
+  });
+  server.listen(Number(port), '127.0.0.1', () => console.log('LISTENING'));
+}
+`;
+
+function startServer(h: Host, dir: string, mode: 'smtp' | 'tarpit'): ProcessHandle {
+  const js = path.join(dir, 'smtp-server.js');
+  if (!fs.existsSync(js)) fs.writeFileSync(js, SERVER_JS);
+  return h.spawn([process.execPath, js, path.join(repoRoot(), 'node_modules', 'smtp-server'), mode, String(PORT)], { label: `smtp-${mode}` });
+}
+
+interface Mail { user: string; from: string; rcpt: string[]; data: string }
+const mails = (p: ProcessHandle): Mail[] => p.output().stdout.filter((l) => l.startsWith('MAIL ')).map((l) => JSON.parse(l.slice(5)) as Mail);
+const subject = (m: Mail): string => /^Subject: (.*)$/m.exec(m.data)?.[1]?.trim() ?? '';
+
+function daemonConfig(): string {
+  return vrrpConfig({
+    state: 'MASTER', priority: 100, vips: ['192.0.2.100/24'],
+    extraGlobal: [
+      'router_id lb-test', 'notification_email {', '  ops@example.org', '  noc@example.org', '}',
+      'notification_email_from keepalived@example.org', `smtp_server 127.0.0.1 ${PORT}`, 'smtp_connect_timeout 3',
+      'smtp_auth_user kts', 'smtp_auth_pass s3cret', 'smtp_starttls off',
+    ],
+    extraInstance: ['smtp_alert'],
+  });
+}
+
+async function waitFor<T>(get: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const logTime = (line: string): number => Date.parse((JSON.parse(line) as { time: string }).time);
+
+test('smtp_alert: becoming MASTER mails "[router_id] VRRP Instance VI_1 - Entering MASTER state" to every notification_email (with AUTH)', { timeout: 40_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-smtpd-'));
+  let d: DaemonHandle | undefined;
+  try {
+    await withLab({ hosts: 1, timeoutMs: 35_000 }, async (lab) => {
+      const h1 = lab.hosts[0]!;
+      const server = startServer(h1, dir, 'smtp');
+      await server.waitForOutput(/LISTENING/, 5000);
+      d = startKeepalivedTs(h1, daemonConfig());
+      try {
+        await h1.waitForAddress('192.0.2.100', { timeoutMs: 8000 });
+        const m = await waitFor(() => mails(server).find((x) => subject(x) === '[lb-test] VRRP Instance VI_1 - Entering MASTER state'), 5000, 'the MASTER mail');
+        assert.equal(m.user, 'kts', 'authenticated with smtp_auth_user / smtp_auth_pass');
+        assert.equal(m.from, 'keepalived@example.org');
+        assert.deepEqual(m.rcpt, ['ops@example.org', 'noc@example.org']);
+        assert.match(m.data, /^To: ops@example.org, noc@example.org/m);
+        assert.match(m.data, /^X-Mailer: Keepalived/m);
+        assert.match(m.data, /=> VRRP Instance is now owning VRRP VIPs <=/);
+      } catch (e) {
+        console.error(d.logs().slice(-30).join('\n'));
+        throw e;
+      } finally {
+        await d.stop().catch(() => undefined);
+      }
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('smtp_alert: a hanging SMTP server does not delay the failover; the mail goes out once the server is back', { timeout: 60_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-smtpd-'));
+  let d: DaemonHandle | undefined;
+  try {
+    await withLab({ hosts: 1, timeoutMs: 55_000 }, async (lab) => {
+      const h1 = lab.hosts[0]!;
+      const tarpit = startServer(h1, dir, 'tarpit');
+      await tarpit.waitForOutput(/LISTENING/, 5000);
+      d = startKeepalivedTs(h1, daemonConfig());
+      try {
+        const backupLine = await d.waitForLog(/\(VI_1\) Entering BACKUP STATE \(init\)/, 5000);
+        const masterLine = await d.waitForLog(/\(VI_1\) Entering MASTER STATE/, 8000);
+        // state MASTER below 255 becomes MASTER when its master-down timer expires: 3 × 1 s + skew (100) = 3.61 s
+        const took = logTime(masterLine) - logTime(backupLine);
+        assert.ok(took >= 3500 && took <= 3800, `MASTER after ${took} ms (expected ≈ 3610 ms, as without SMTP)`);
+        await h1.waitForAddress('192.0.2.100', { timeoutMs: 1000 });
+        await d.waitForLog(/Error connecting to SMTP server - will retry/, 8000);
+        tarpit.kill('SIGKILL');
+        await tarpit.wait();
+        const server = startServer(h1, dir, 'smtp');
+        await server.waitForOutput(/LISTENING/, 5000);
+        const m = await waitFor(() => mails(server).find((x) => subject(x) === '[lb-test] VRRP Instance VI_1 - Entering MASTER state'), 20_000, 'the MASTER mail after the server came back');
+        assert.deepEqual(m.rcpt, ['ops@example.org', 'noc@example.org']);
+        server.kill('SIGTERM');
+      } catch (e) {
+        console.error(d.logs().slice(-30).join('\n'));
+        throw e;
+      } finally {
+        await d.stop().catch(() => undefined);
+      }
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
