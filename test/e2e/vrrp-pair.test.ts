@@ -7,32 +7,45 @@
  */
 import assert from 'node:assert/strict';
 import { ethDst, vrrpInfo } from '../helpers/pcap';
-import { adverts, expectClientReaches, expectTakeover, masterDownMs, MARGIN_MS, pairScenario, seedConfig, startOrdered } from '../helpers/vrrp-assert';
+import { adverts, expectClientReaches, expectTakeover, masterDownMs, MARGIN_MS, pairScenario, seedConfig, sleepUntilUs, startOrdered } from '../helpers/vrrp-assert';
 
 const VIP = '192.0.2.100';
 
 pairScenario('multicast pair: the MASTER (priority 100) takes the VIP, the BACKUP (90) stays silent', async (p) => {
   const t0 = p.nowUs();
   await startOrdered(p, seedConfig('multicast', 1), seedConfig('multicast', 2));
+  const t2 = p.nowUs();
   const tk = await expectTakeover(p, { vip: VIP, holder: p.n1, released: [p.n2], sinceUs: t0, timeoutMs: masterDownMs(100) + 2 * MARGIN_MS });
   assert.equal(tk.burst.length, 5, `keepalived sends 5 gratuitous ARPs at takeover (vrrp_garp_master_repeat), saw ${tk.burst.length}`);
   const first = vrrpInfo(tk.advert.frame)!;
   assert.deepEqual([first.priority, first.vrid, first.dst, ethDst(tk.advert.frame)], [100, 51, '224.0.0.18', '01:00:5e:00:00:12']);
   await expectClientReaches(p, VIP, p.n1);
+  // past the backup's own Master_Down_Interval: it heard the master, so it stayed BACKUP
+  await sleepUntilUs(t2 + (masterDownMs(90) + 500) * 1000);
   assert.deepEqual(adverts(p.cap.frames(), { from: p.n2 }).length, 0, 'the BACKUP sent adverts');
   assert.equal(await p.n2.hasAddress(VIP), false);
 });
 
-pairScenario('unicast pair: adverts go to unicast_peer only, the MASTER takes the VIP', async (p) => {
+pairScenario('unicast pair: adverts go to unicast_peer only, the MASTER takes the VIP, the BACKUP takes over on kill -9', async (p) => {
   const t0 = p.nowUs();
-  await startOrdered(p, seedConfig('unicast', 1), seedConfig('unicast', 2));
+  const [d1] = await startOrdered(p, seedConfig('unicast', 1), seedConfig('unicast', 2));
+  const t2 = p.nowUs();
   const tk = await expectTakeover(p, { vip: VIP, holder: p.n1, released: [p.n2], sinceUs: t0, timeoutMs: masterDownMs(100) + 2 * MARGIN_MS });
   const first = vrrpInfo(tk.advert.frame)!;
   assert.deepEqual([first.priority, first.src, first.dst, ethDst(tk.advert.frame)], [100, p.n1.ip4, p.n2.ip4, p.n2.mac]);
   await expectClientReaches(p, VIP, p.n1);
   assert.equal(await p.n2.hasAddress(VIP), false);
+  await sleepUntilUs(t2 + (masterDownMs(90) + 500) * 1000);
+  assert.deepEqual(adverts(p.cap.frames(), { from: p.n2 }).length, 0, 'the BACKUP sent adverts: it did not accept the unicast ones');
   const multicast = p.cap.frames().filter((f) => vrrpInfo(f.frame)?.dst === '224.0.0.18');
   assert.equal(multicast.length, 0, 'unicast instances sent multicast adverts');
+  // and the backup takes over when the unicast adverts stop
+  const t3 = p.nowUs();
+  await d1.kill9();
+  const tk2 = await expectTakeover(p, { vip: VIP, holder: p.n2, sinceUs: t3, timeoutMs: masterDownMs(90) + MARGIN_MS });
+  const v2 = vrrpInfo(tk2.advert.frame)!;
+  assert.deepEqual([v2.priority, v2.src, v2.dst, ethDst(tk2.advert.frame)], [90, p.n2.ip4, p.n1.ip4, p.n1.mac]);
+  await expectClientReaches(p, VIP, p.n2);
 });
 
 pairScenario('dual master: each node is MASTER of one VRID (80 → .100 on node1, 81 → .101 on node2)', async (p) => {

@@ -229,6 +229,11 @@ export async function startOrdered(p: PairLab, config1: string, config2: string)
   return [d1, p.start(2, config2)];
 }
 
+/** Resolves at the capture-clock time `us` (at once if it has passed). */
+export function sleepUntilUs(us: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, (us - nowUs()) / 1000)));
+}
+
 /** The VIP stays away from `host` for `ms` (polled). */
 export async function expectNotHeld(host: Host, vip: string, ms: number): Promise<void> {
   const end = Date.now() + ms;
