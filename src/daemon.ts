@@ -27,6 +27,7 @@ import { resolveInstance, instanceFingerprint, type ResolvedInstance } from './v
 import { computeEffective, primaryInterfaceTracker, type TrackerStatus } from './actors/monitor/priority';
 import { initialScriptState, scriptResult, scriptOk, runScript, type ScriptState } from './actors/monitor/script';
 import { notifyInvocations, execNotifies, fifoLine, FifoWriter, type NotifyConfig, type NotifyState, type NotifyInvocation } from './actors/notifier/notify';
+import { checkScriptSecure, defaultScriptUser } from './actors/notifier/security';
 import { MailQueue, instanceAlert, groupAlert, shouldEmail, type SmtpConfig, type AlertState } from './actors/notifier/smtp';
 import { planSyncGroups, memberFault, nextGroupState, type SyncGroupPlan, type GroupState } from './vrrp/sync-group';
 
@@ -123,6 +124,8 @@ export class Daemon {
   private readonly groupEmailed = new Map<string, AlertState>();
   /** notify scripts other than STOP are killed after this (ours: notify_script_timeout, default 30 s) */
   private notifyTimeoutMs = DEFAULT_NOTIFY_TIMEOUT_MS;
+  /** enable_script_security: script paths (argv[0]) found insecure — never run (keepalived disables them) */
+  private insecureScripts = new Set<string>();
   private stopping = false;
   private readonly startedAt = Date.now();
   private reloads = 0;
@@ -167,6 +170,7 @@ export class Daemon {
 
     this.setupNotifiers();
     this.planGroups();
+    this.checkScriptSecurity();
     for (const l of await listLinks().catch(() => [])) this.links.set(l.ifname, l);
     this.linkWatch = watchLinks((ev) => this.onLink(ev));
 
@@ -563,7 +567,8 @@ export class Daemon {
    * Start notify scripts without waiting for them (they never delay VRRP); log each failure with its
    * code. Scripts other than STOP (1 s, keepalived) are killed after notify_script_timeout.
    */
-  private runNotifies(label: string, ctx: Record<string, unknown>, invs: NotifyInvocation[]): void {
+  private runNotifies(label: string, ctx: Record<string, unknown>, all: NotifyInvocation[]): void {
+    const invs = all.filter((x) => !this.insecureScripts.has(x.argv[0] ?? ''));
     if (invs.length === 0) return;
     const timed = invs.map((x) => (x.timeoutMs === 0 ? { ...x, timeoutMs: this.notifyTimeoutMs } : x));
     void execNotifies(timed).then((res) => {
@@ -576,6 +581,37 @@ export class Daemon {
         }
       });
     });
+  }
+
+  /**
+   * enable_script_security (keepalived check_script_secure): a script that runs as root from a path a
+   * non-root user can change is disabled — a vrrp_script stops being tracked, a notify is not run.
+   */
+  private checkScriptSecurity(): void {
+    this.insecureScripts = new Set();
+    const g = this.cfg.globalDefs;
+    if (!g.enableScriptSecurity) return;
+    const u = defaultScriptUser(g.scriptUser ? { user: g.scriptUser, group: g.scriptGroup } : undefined);
+    const ids = 'ids' in u ? u.ids : { uid: 0, gid: 0 };
+    const cmds: { argv0: string; track?: string }[] = [];
+    for (const [name, sc] of Object.entries(this.cfg.vrrpScripts)) if (sc.script?.argv[0]) cmds.push({ argv0: sc.script.argv[0], track: name });
+    const notifies = [...this.cfg.vrrpInstances, ...this.cfg.vrrpSyncGroups] as Array<Partial<Record<'notify' | 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop', { argv: string[] }>>>;
+    for (const o of notifies) {
+      for (const k of ['notify', 'notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop'] as const) {
+        const a0 = o[k]?.argv[0];
+        if (a0) cmds.push({ argv0: a0 });
+      }
+    }
+    const seen = new Set<string>();
+    for (const c of cmds) {
+      if (seen.has(`${c.argv0}|${c.track ?? ''}`)) continue;
+      seen.add(`${c.argv0}|${c.track ?? ''}`);
+      const r = checkScriptSecure(c.argv0, ids, true, c.track);
+      if (r.insecure) {
+        this.insecureScripts.add(c.argv0);
+        for (const m of r.messages) this.log.warn({ code: 'E_SCRIPT_INSECURE', script: c.argv0 }, m);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- sync groups
@@ -700,7 +736,7 @@ export class Daemon {
     for (const inst of this.insts.values()) for (const t of this.trackedScripts(inst.vi)) used.add(t);
     for (const name of used) {
       const sc = this.cfg.vrrpScripts[name];
-      if (!sc?.script || this.scripts.has(name)) continue;
+      if (!sc?.script || this.scripts.has(name) || this.insecureScripts.has(sc.script.argv[0] ?? '')) continue;
       const rec: ScriptRec = { name, state: initialScriptState({ rise: sc.rise, fall: sc.fall, initFail: sc.initFail }), timer: null, running: false, lastResult: null };
       this.scripts.set(name, rec);
       const intervalMs = Math.max(10, Math.round(sc.interval * 1000));
@@ -797,6 +833,7 @@ export class Daemon {
     this.cfg = cfg;
     this.reloads++;
     this.planGroups();
+    this.checkScriptSecurity();
     const want = new Map(cfg.vrrpInstances.map((v) => [v.name, v]));
     for (const [name, inst] of [...this.insts]) {
       if (!want.has(name)) {

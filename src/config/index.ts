@@ -153,7 +153,11 @@ function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions): vo
     found++;
     if (cfg.globalDefs.enableScriptSecurity) {
       const bad = insecure(p);
-      if (bad) d.add('error', 'E_CONFIG_SCRIPT_SECURITY', s.file, s.line, `Unsafe permissions found for script '${s.cmd.argv[0]}' - disabling.${bad !== p ? ` (${bad} is writable by a non-root user)` : ''}`);
+      if (bad) {
+        d.add('error', 'E_CONFIG_SCRIPT_SECURITY', s.file, s.line, `Unsafe permissions found for script '${s.cmd.argv[0]}' - disabling.${bad !== p ? ` (${bad} is writable by a non-root user)` : ''}`);
+        // keepalived -t prints this line (its only output) for an insecure vrrp_script
+        if (s.what.startsWith('vrrp_script ')) d.add('warning', 'E_CONFIG_SCRIPT_SECURITY', s.file, s.line, `Disabling track script ${s.what.slice('vrrp_script '.length)} due to insecure`);
+      }
     }
   }
   if (found > 0 && !cfg.globalDefs.enableScriptSecurity && process.getuid?.() === 0 && !cfg.globalDefs.scriptUser) {
