@@ -187,7 +187,15 @@ export async function expectTakeover(
     const gapMs = (garp.tsUs - advert.tsUs) / 1000;
     assert.ok(gapMs > -50 && gapMs < 500, `${o.holder.name}'s first GARP/NA came ${gapMs.toFixed(1)} ms after its first advert (want right after it)`);
   }
-  return { waitedMs, advert, garp, burst: all.filter((f) => f.tsUs - garp.tsUs <= 1_000_000) };
+  const burst = all.filter((f) => f.tsUs - garp.tsUs <= 1_000_000);
+  if (o.fresh ?? true) {
+    // keepalived: vrrp_garp_master_repeat (default 5) announcements back to back at takeover
+    const more = await p.cap.waitFor((fr) => announcements(fr, o.vip, o.holder, o.sinceUs).filter((f) => f.tsUs - garp.tsUs <= 1_000_000).length >= 5, 1500)
+      .catch(() => p.cap.frames());
+    const n = announcements(more, o.vip, o.holder, o.sinceUs).filter((f) => f.tsUs - garp.tsUs <= 1_000_000).length;
+    assert.equal(n, 5, `${o.holder.name} sent ${n} GARPs/NAs for ${o.vip} in its takeover burst; keepalived sends 5`);
+  }
+  return { waitedMs, advert, garp, burst };
 }
 
 /**
