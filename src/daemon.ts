@@ -302,6 +302,15 @@ export class Daemon {
     };
     this.insts.set(vi.name, inst);
     const init: VrrpActorInit = { params: r.params, carry };
+    if (!carry) {
+      // keepalived at start-up: VIPs left on the interface by an earlier run (kill -9 leaves them)
+      // are removed before the instance runs, so a node that comes back as BACKUP never answers
+      // ARP for a VIP its peer holds. Queued first, so a MASTER's addVips always comes after it.
+      this.log.info({ instance: vi.name }, `(${vi.name}) removing VIPs.`);
+      this.enqueue(inst, 'removing stale VIPs', async () => {
+        for (const v of [...inst.r.vips, ...inst.r.excluded]) await this.vipOp('del', inst, v);
+      });
+    }
     this.sup.spawn(inst.id, 'vrrp', init);
     this.log.info({ instance: vi.name, ifname: r.ifname, vrid: r.params.vrid, version: r.params.version }, `(${vi.name}) Initialising on ${r.ifname}`);
     this.updateTrackers(inst, true);
@@ -482,9 +491,10 @@ export class Daemon {
       if (op === 'add') await addAddress(spec);
       else await removeAddress(spec);
     } catch (e) {
+      const errno = (e as { errno?: string }).errno ?? '';
       const msg = String((e as Error).message ?? e);
-      if (op === 'add' && /exist/i.test(msg)) return;
-      if (op === 'del' && /(not available|no such|cannot assign|ESRCH|EADDRNOTAVAIL)/i.test(msg)) return;
+      if (op === 'add' && (errno === 'EEXIST' || /exist/i.test(msg))) return;
+      if (op === 'del' && (errno === 'EADDRNOTAVAIL' || errno === 'ESRCH' || errno === 'ENODEV' || /(not available|no such|cannot assign)/i.test(msg))) return;
       this.counters.vipOpsFailed++;
       throw e;
     }
