@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { ethDst, neighborAdvertInfo, vrrpInfo } from '../helpers/pcap';
 import {
-  adverts, expectClientReaches, expectTakeover, masterDownMs, MARGIN_MS, pairScenario, seedConfig, skewMs, startOrdered,
+  adverts, expectClientReaches, expectTakeover, masterDownMs, MARGIN_MS, pairScenario, seedConfig, skewMs, sleepUntilUs, startOrdered,
   type PairLab,
 } from '../helpers/vrrp-assert';
 
@@ -16,6 +16,7 @@ const VIP = '2001:db8::100';
 async function steadyPair(p: PairLab) {
   const t0 = p.nowUs();
   const ds = await startOrdered(p, seedConfig('v3-ipv6', 1), seedConfig('v3-ipv6', 2));
+  const t2 = p.nowUs();
   const tk = await expectTakeover(p, { vip: VIP, holder: p.n1, released: [p.n2], sinceUs: t0, timeoutMs: masterDownMs(100) + 2 * MARGIN_MS });
   const v = vrrpInfo(tk.advert.frame)!;
   assert.deepEqual([v.version, v.family, v.priority, v.dst, ethDst(tk.advert.frame)], [3, 6, 100, 'ff02::12', '33:33:00:00:00:12']);
@@ -23,6 +24,9 @@ async function steadyPair(p: PairLab) {
   const na = neighborAdvertInfo(tk.garp.frame)!;
   assert.deepEqual([na.src, na.dst, na.override, na.solicited, na.tlla], [VIP, 'ff02::1', true, false, p.n1.mac]);
   await expectClientReaches(p, VIP, p.n1);
+  // past the backup's own Master_Down_Interval: it accepted the master's v3 adverts and stayed silent
+  await sleepUntilUs(t2 + (masterDownMs(90) + 500) * 1000);
+  assert.equal(adverts(p.cap.frames(), { from: p.n2 }).length, 0, 'the BACKUP sent adverts: it did not accept the master\'s');
   return ds;
 }
 

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { ethDst, vrrpInfo } from '../helpers/pcap';
-import { adverts, expectClientReaches, expectTakeover, masterDownMs, MARGIN_MS, pairScenario, seedConfig, sleepUntilUs, startOrdered } from '../helpers/vrrp-assert';
+import { adverts, announcements, expectClientReaches, expectTakeover, masterDownMs, MARGIN_MS, pairScenario, seedConfig, sleepUntilUs, startOrdered } from '../helpers/vrrp-assert';
 
 const VIP = '192.0.2.100';
 
@@ -24,6 +24,11 @@ pairScenario('multicast pair: the MASTER (priority 100) takes the VIP, the BACKU
   await sleepUntilUs(t2 + (masterDownMs(90) + 500) * 1000);
   assert.deepEqual(adverts(p.cap.frames(), { from: p.n2 }).length, 0, 'the BACKUP sent adverts');
   assert.equal(await p.n2.hasAddress(VIP), false);
+  // vrrp_garp_master_delay (default 5 s): a second burst of 5, then nothing more
+  await sleepUntilUs(tk.garp.tsUs + 6_500_000);
+  const garps = announcements(p.cap.frames(), VIP, p.n1, t0).map((f) => (f.tsUs - tk.garp.tsUs) / 1000);
+  assert.equal(garps.length, 10, `want 5 GARPs at takeover and 5 more after garp_master_delay; saw at ${garps.map((x) => x.toFixed(0)).join(', ')} ms`);
+  assert.ok(garps[5]! >= 4900 && garps[5]! <= 5600, `second GARP burst ${garps[5]!.toFixed(0)} ms after the first; keepalived: 5000 ms`);
 });
 
 pairScenario('unicast pair: adverts go to unicast_peer only, the MASTER takes the VIP, the BACKUP takes over on kill -9', async (p) => {
