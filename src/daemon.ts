@@ -30,6 +30,7 @@ import { notifyInvocations, execNotifies, fifoLine, FifoWriter, type NotifyConfi
 import { checkScriptSecure, defaultScriptUser } from './actors/notifier/security';
 import { MailQueue, instanceAlert, groupAlert, shouldEmail, type SmtpConfig, type AlertState } from './actors/notifier/smtp';
 import { planSyncGroups, memberFault, nextGroupState, type SyncGroupPlan, type GroupState } from './vrrp/sync-group';
+import { installRoutes, removeRoutes, instanceRouteSet, installStatic, removeStatic } from './vrrp/routes';
 
 export interface DaemonOptions {
   configFile: string;
@@ -156,6 +157,7 @@ export class Daemon {
     }
     this.cfg = cfg;
     if (!this.writePidFiles()) return 3;
+    await installStatic(cfg, this.log);
 
     this.sup = new Supervisor({ log: this.log, actorThreads: this.opts.actorThreads, enableFaultInjection: this.opts.enableFaultInjection });
     this.sup.register('vrrp', { module: require.resolve('./actors/vrrp/actor'), pool: 'vrrp', restartPolicy: VRRP_RESTART_POLICY });
@@ -420,6 +422,7 @@ export class Daemon {
         inst.vipsHeld = true;
         this.enqueue(inst, 'adding VIPs', async () => {
           for (const v of [...inst.r.vips, ...inst.r.excluded]) await this.vipOp('add', inst, v);
+          await installRoutes(instanceRouteSet(inst.vi), this.log, `(${name})`);
         });
         return;
       case 'removeVips':
@@ -427,6 +430,7 @@ export class Daemon {
         this.log.info({ instance: name }, `(${name}) removing VIPs.`);
         inst.vipsHeld = false;
         this.enqueue(inst, 'removing VIPs', async () => {
+          await removeRoutes(instanceRouteSet(inst.vi), this.log, `(${name})`);
           for (const v of [...inst.r.vips, ...inst.r.excluded]) await this.vipOp('del', inst, v);
         });
         return;
@@ -915,6 +919,7 @@ export class Daemon {
     if (this.mail) await Promise.race([this.mail.idle(), new Promise((r) => setTimeout(r, 1000))]).catch(() => undefined);
     this.mail?.close();
     this.fifo?.close();
+    if (!this.opts.dontReleaseVrrp) await removeStatic(this.cfg, this.log).catch(() => 0);
     closeNetlink();
     this.removePidFiles();
     this.log.info('Stopped Keepalived');

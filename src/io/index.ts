@@ -30,5 +30,20 @@ export {
   type MacvlanMode,
   type Watcher,
 } from './netlink-link';
+export {
+  addRoute,
+  removeRoute,
+  listRoutes,
+  addRule,
+  removeRule,
+  listRules,
+  tableNumber,
+  RTPROT_KEEPALIVED,
+  type RouteSpec,
+  type RouteInfo,
+  type RouteType,
+  type RuleSpec,
+  type RuleInfo,
+} from './netlink-route';
 export { closeNetlink } from './netlink';
 export { buildIpv4Header, parseIpv4, type Ipv4Parse } from './ip-header';
