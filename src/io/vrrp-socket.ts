@@ -188,6 +188,7 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
         this.family === 4
           ? Buffer.concat([buildIpv4Header({ src: this.src ?? '0.0.0.0', dst: t, id, payloadLength: payload.length }), payload])
           : payload;
+      if (this.sendNow(pkt, t)) continue;
       await new Promise<void>((resolve, reject) => {
         this.sock.send(pkt, 0, pkt.length, t, (err) => {
           if (err) {
@@ -199,6 +200,28 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
           }
         });
       });
+    }
+  }
+
+  /**
+   * raw-socket's send() queues the packet until libuv reports the socket writable: one event-loop
+   * turn (~0.5-1 ms) after the VRRP actor decided. A raw socket is nearly always writable, so send
+   * straight through raw-socket's native wrap (a synchronous sendto) when nothing is queued, and
+   * fall back to the queue on any error (EAGAIN included). Failover is measured to the millisecond.
+   */
+  private sendNow(pkt: Buffer, dst: string): boolean {
+    const inner = this.sock as unknown as { wrap?: { send?: (b: Buffer, o: number, l: number, a: string, cb: (bytes: number) => void) => void }; requests?: unknown[] };
+    if (!inner.wrap?.send || (inner.requests?.length ?? 0) > 0) return false;
+    try {
+      let sent = -1;
+      inner.wrap.send(pkt, 0, pkt.length, dst, (bytes) => {
+        sent = bytes;
+      });
+      if (sent !== pkt.length) return false;
+      this.stats.txPackets++;
+      return true;
+    } catch {
+      return false;
     }
   }
 
