@@ -337,13 +337,16 @@ function restartAdvertTimer(c: Ctx): void {
  * RFC 5798 §6.4.3 / RFC 3768 §6.4.3 — Master: Adver_Timer fires: send an ADVERTISEMENT, reset
  * the timer (keepalived vrrp_state_master_tx: also the garp_master_refresh check).
  */
-function masterOnAdvertTimer(c: Ctx): void {
+function masterOnAdvertTimer(c: Ctx, due: number): void {
   const { p, s, now } = c;
   const r = garpOnAdvertSent(p.garp, s.garpRefreshAt, now);
   push(c, r.burst);
   s.garpRefreshAt = r.refreshAt;
   sendAdvert(c, s.effectivePriority);
-  setTimer(c, 'advert', now + advertIntervalMs(p));
+  // Next deadline counts from this one, not from when the timer ran: a late firing (a busy
+  // thread) then does not push every later advert back, so the interval does not drift.
+  const next = due + advertIntervalMs(p);
+  setTimer(c, 'advert', next > now ? next : now + advertIntervalMs(p));
 }
 
 function onTimer(c: Ctx, e: Extract<VrrpEvent, { type: 'timer' }>): void {
@@ -360,7 +363,7 @@ function onTimer(c: Ctx, e: Extract<VrrpEvent, { type: 'timer' }>): void {
       becomeMaster(c, 'master down timer expired');
       return;
     case 'advert':
-      if (s.state === 'MASTER') masterOnAdvertTimer(c);
+      if (s.state === 'MASTER') masterOnAdvertTimer(c, due);
       return;
     case 'garp':
       // keepalived vrrp_gratuitous_arp_thread: second burst garp_master_delay after takeover.
