@@ -31,6 +31,7 @@ import { checkScriptSecure, defaultScriptUser } from './actors/notifier/security
 import { MailQueue, instanceAlert, groupAlert, shouldEmail, type SmtpConfig, type AlertState } from './actors/notifier/smtp';
 import { planSyncGroups, memberFault, nextGroupState, type SyncGroupPlan, type GroupState } from './vrrp/sync-group';
 import { installRoutes, removeRoutes, instanceRouteSet, installStatic, removeStatic } from './vrrp/routes';
+import { VmacManager } from './vrrp/vmac';
 
 export interface DaemonOptions {
   configFile: string;
@@ -118,6 +119,7 @@ export class Daemon {
   private readonly links = new Map<string, LinkState>();
   private readonly scripts = new Map<string, ScriptRec>();
   private linkWatch: Watcher | null = null;
+  private readonly vmacs: VmacManager;
   private fifo: FifoWriter | null = null;
   private mail: MailQueue | null = null;
   private sync: SyncGroupPlan = { groups: new Map(), groupOf: new Map(), messages: [] };
@@ -135,6 +137,7 @@ export class Daemon {
   constructor(readonly opts: DaemonOptions) {
     this.log = createLogger({ console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined });
     setLogger(this.log);
+    this.vmacs = new VmacManager(this.log);
   }
 
   private loadConfig(): KeepalivedConfig | null {
@@ -257,12 +260,12 @@ export class Daemon {
   }
 
   private socketFor(r: ResolvedInstance): { rec: SockRec; key: string } {
-    const key = `${r.ifname}|${r.family}|${r.src}|${r.group ?? r.peers.map((p) => p.address).join(',')}`;
+    const key = `${r.sockIfname}|${r.family}|${r.src}|${r.group ?? r.peers.map((p) => p.address).join(',')}`;
     let rec = this.socks.get(key);
     if (!rec) {
       const sock = openVrrpSocket({
         family: r.family,
-        ifname: r.ifname,
+        ifname: r.sockIfname,
         mcastGroup: r.group ?? undefined,
         unicastSrc: r.src,
         unicastPeers: r.peers.map((p) => p.address),
@@ -279,6 +282,7 @@ export class Daemon {
   private async startInstance(vi: VrrpInstance, carry: InstanceState | null = null): Promise<void> {
     if (!vi.interface) throw Object.assign(new Error('no interface'), { code: 'E_CONFIG_INTERFACE' });
     const r = resolveInstance(vi, this.cfg.globalDefs, await this.interfaceFacts(vi.interface));
+    await this.vmacs.setup(r);
     const { rec, key } = this.socketFor(r);
     rec.users.add(vi.name);
     const g = this.cfg.globalDefs;
@@ -488,7 +492,7 @@ export class Daemon {
 
   private async vipOp(op: 'add' | 'del', inst: Inst, v: VirtualAddress): Promise<void> {
     const spec = {
-      address: v.address, prefixLen: v.prefixLen, family: v.family, dev: v.dev ?? inst.r.ifname,
+      address: v.address, prefixLen: v.prefixLen, family: v.family, dev: v.dev ?? inst.r.vipIfname,
       brd: v.brd, scope: v.scope as never, label: v.label, nodad: v.family === 6 ? true : v.nodad, noprefixroute: v.noprefixroute,
     };
     try {
@@ -520,7 +524,7 @@ export class Daemon {
       if (!inst.vipsHeld) return;
       for (const v of vips) {
         try {
-          const s = this.packetSocket(v.dev ?? inst.r.ifname);
+          const s = this.packetSocket(v.dev ?? inst.r.vipIfname);
           const frame = v.family === 4
             ? gratuitousArp(s.mac, v.address)
             : unsolicitedNaFrame({ mac: s.mac, src: v.address, target: v.address, router: forwarding6(s.ifname) });
@@ -533,7 +537,7 @@ export class Daemon {
     };
     if (count > 0 && vips.length > 0) {
       const first = vips[0]!;
-      this.log.info({ instance: inst.vi.name }, `(${inst.vi.name}) Sending/queueing gratuitous ARPs on ${first.dev ?? inst.r.ifname} for ${first.address}`);
+      this.log.info({ instance: inst.vi.name }, `(${inst.vi.name}) Sending/queueing gratuitous ARPs on ${first.dev ?? inst.r.vipIfname} for ${first.address}`);
     }
     void inst.lastSend.then(() => {
       for (let n = 0; n < count; n++) {
@@ -933,6 +937,11 @@ export class Daemon {
       this.log.info({ file }, `state written to ${file}`);
     } catch (e) {
       this.log.error({ code: 'E_DUMP', err: e, file }, `cannot write ${file}`);
+    }
+    if (graceful && inst.r.vmac) {
+      this.pkts.get(inst.r.vipIfname)?.close();
+      this.pkts.delete(inst.r.vipIfname);
+      await this.vmacs.remove(inst.r);
     }
   }
 

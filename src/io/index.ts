@@ -45,5 +45,6 @@ export {
   type RuleSpec,
   type RuleInfo,
 } from './netlink-route';
+export { getIfSysctl, setIfSysctl } from './sysctl';
 export { closeNetlink } from './netlink';
 export { buildIpv4Header, parseIpv4, type Ipv4Parse } from './ip-header';

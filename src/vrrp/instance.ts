@@ -6,6 +6,11 @@ import type { GlobalDefs, VrrpInstance, VirtualAddress } from '../config';
 import type { InstanceParams } from '../actors/vrrp/types';
 import { VRRP_AUTH_AH, VRRP_AUTH_NONE, VRRP_AUTH_PASS } from '../protocol/vrrp';
 
+/** keepalived's VMAC address for a VRID: 00:00:5e:00:01:VRID (IPv4) / 00:00:5e:00:02:VRID (IPv6). */
+export function vmacMac(vrid: number, family: 4 | 6): string {
+  return `00:00:5e:00:0${family === 4 ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
+}
+
 export interface ResolvedInstance {
   name: string;
   ifname: string;
@@ -24,6 +29,12 @@ export interface ResolvedInstance {
   skipCheckAdvAddr: boolean;
   checkUnicastSrc: boolean;
   strict: boolean;
+  /** use_vmac: the macvlan keepalived creates on `ifname` (MAC 00:00:5e:00:01:VRID, v6 …:02:VRID) */
+  vmac?: { name: string; mac: string; xmitBase: boolean };
+  /** where adverts are sent and received: the VMAC unless vmac_xmit_base, else `ifname` */
+  sockIfname: string;
+  /** where VIPs without a dev (and their GARPs/NAs) go: the VMAC, else `ifname` */
+  vipIfname: string;
 }
 
 export interface InterfaceFacts {
@@ -66,9 +77,15 @@ export function resolveInstance(vi: VrrpInstance, g: GlobalDefs, facts: Interfac
       lowerPrioRepeat: vi.garpLowerPrioRepeat,
     },
   };
+  const vmac = vi.useVmac !== undefined
+    ? { name: vi.useVmac || `vrrp.${vi.virtualRouterId}`, mac: vmacMac(vi.virtualRouterId, family), xmitBase: vi.vmacXmitBase }
+    : undefined;
   return {
     name: vi.name,
     ifname,
+    vmac,
+    sockIfname: vmac && !vmac.xmitBase ? vmac.name : ifname,
+    vipIfname: vmac ? vmac.name : ifname,
     family,
     src,
     group: unicast ? null : vi.mcastGroup,
