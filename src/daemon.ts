@@ -872,9 +872,18 @@ export class Daemon {
         res.unchanged.push(vi.name);
         continue;
       }
+      if (r.ifname !== cur.r.ifname || r.params.vrid !== cur.r.params.vrid || r.family !== cur.r.family) {
+        // another router altogether: leave the old one as on stop, start the new one afresh
+        await this.stopInstance(cur, true);
+        await this.startInstance(vi);
+        res.restarted.push(vi.name);
+        continue;
+      }
       const carry = cur.state;
       await this.stopInstance(cur, false);
       await this.startInstance(vi, carry);
+      const ni = this.insts.get(vi.name);
+      if (ni && cur.vipsHeld) this.carryVips(cur, ni);
       res.restarted.push(vi.name);
     }
     for (const s of this.scripts.values()) if (s.timer) clearInterval(s.timer);
@@ -882,6 +891,26 @@ export class Daemon {
     this.startScripts();
     this.log.info(res, 'Reload finished');
     return res;
+  }
+
+  /**
+   * A MASTER whose instance changed on reload keeps the VIPs it holds (no flap, as keepalived):
+   * only addresses that left the config are removed and new ones added and announced.
+   */
+  private carryVips(old: Inst, ni: Inst): void {
+    const key = (v: VirtualAddress): string => `${v.address}/${v.prefixLen}/${v.dev ?? ''}`;
+    const before = new Map([...old.r.vips, ...old.r.excluded].map((v) => [key(v), v]));
+    const after = new Map([...ni.r.vips, ...ni.r.excluded].map((v) => [key(v), v]));
+    const gone = [...before].filter(([k]) => !after.has(k)).map(([, v]) => v);
+    const added = [...after].filter(([k]) => !before.has(k)).map(([, v]) => v);
+    ni.vipsHeld = true;
+    if (gone.length === 0 && added.length === 0) return;
+    this.log.info({ instance: ni.vi.name, removed: gone.map(key), added: added.map(key) }, `(${ni.vi.name}) reload: updating VIPs`);
+    this.enqueue(ni, 'reload VIPs', async () => {
+      for (const v of gone) await this.vipOp('del', old, v);
+      for (const v of added) await this.vipOp('add', ni, v);
+    });
+    if (added.length > 0) this.sendGarpBurst(ni, ni.r.params.garp.masterRepeat, ni.r.params.garp.intervalMs);
   }
 
   /** graceful: the actor runs its shutdown step (priority 0, VIPs released); otherwise just stop the actor. */
@@ -906,6 +935,11 @@ export class Daemon {
         rec.sock.close();
         this.socks.delete(inst.sockKey);
       }
+    }
+    if (graceful && inst.r.vmac) {
+      this.pkts.get(inst.r.vipIfname)?.close();
+      this.pkts.delete(inst.r.vipIfname);
+      await this.vmacs.remove(inst.r);
     }
   }
 
@@ -937,11 +971,6 @@ export class Daemon {
       this.log.info({ file }, `state written to ${file}`);
     } catch (e) {
       this.log.error({ code: 'E_DUMP', err: e, file }, `cannot write ${file}`);
-    }
-    if (graceful && inst.r.vmac) {
-      this.pkts.get(inst.r.vipIfname)?.close();
-      this.pkts.delete(inst.r.vipIfname);
-      await this.vmacs.remove(inst.r);
     }
   }
 
