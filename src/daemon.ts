@@ -445,7 +445,7 @@ export class Daemon {
         this.onTransition(inst, i.from, i.to, i.reason);
         return;
       case 'masterRxLowerPri':
-        this.log.info({ instance: name, from: i.from, priority: i.priority }, `(${name}) Master received advert from ${i.from} with lower priority ${i.priority}, ours ${inst.state?.effectivePriority ?? inst.vi.priority}, forcing new election`);
+        this.log.info({ instance: name, from: i.from, priority: i.priority }, `(${name}) Received advert from ${i.from} with lower priority ${i.priority}, ours ${inst.state?.effectivePriority ?? inst.vi.priority}${inst.r.params.lowerPrioNoAdvert ? '' : ', forcing new election'}`);
         if (inst.notify.notifyMasterRxLowerPri) {
           void execNotifies(notifyInvocations({ notifyMaster: inst.notify.notifyMasterRxLowerPri } as NotifyConfig, 'INSTANCE', name, 'MASTER', inst.state?.effectivePriority ?? 0).filter((x) => x.which === 'specific'));
         }
@@ -565,6 +565,13 @@ export class Daemon {
   private onTransition(inst: Inst, from: string, to: string, reason: string): void {
     const name = inst.vi.name;
     const extra = from === 'INIT' && to === 'BACKUP' ? ' (init)' : '';
+    // keepalived's lines before the transition itself (log greps rely on them)
+    const st0 = inst.state;
+    if (to === 'MASTER' && reason === 'master down timer expired') this.log.info({ instance: name }, `(${name}) Receive advertisement timeout`);
+    if (from === 'MASTER' && to === 'BACKUP' && st0?.masterAddress && st0.masterPriority !== null) {
+      if (st0.masterPriority > st0.effectivePriority) this.log.info({ instance: name }, `(${name}) Master received advert from ${st0.masterAddress} with higher priority ${st0.masterPriority}, ours ${st0.effectivePriority}`);
+      else this.log.info({ instance: name }, `(${name}) Master received advert from ${st0.masterAddress} with same priority ${st0.masterPriority} but higher IP address than ours`);
+    }
     if (to === 'STOP') this.log.info({ instance: name, from, to, reason }, `(${name}) Stopped`);
     else this.log.info({ instance: name, from, to, reason }, `(${name}) Entering ${to} STATE${extra}`);
     if (to !== 'MASTER' && to !== 'BACKUP' && to !== 'FAULT' && to !== 'STOP') return;
