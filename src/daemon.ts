@@ -30,6 +30,9 @@ import { notifyInvocations, execNotifies, fifoLine, FifoWriter, type NotifyConfi
 import { checkScriptSecure, defaultScriptUser } from './actors/notifier/security';
 import { MailQueue, instanceAlert, groupAlert, shouldEmail, type SmtpConfig, type AlertState } from './actors/notifier/smtp';
 import { planSyncGroups, memberFault, nextGroupState, type SyncGroupPlan, type GroupState } from './vrrp/sync-group';
+import { ScriptJobs } from './vrrp/script-jobs';
+import { MonitorDispatch, MONITOR_KINDS, trackedInterfaces } from './vrrp/trackers';
+import { NotifyDispatch, NOTIFIER_KINDS } from './vrrp/notify-dispatch';
 import { installRoutes, removeRoutes, instanceRouteSet, installStatic, removeStatic } from './vrrp/routes';
 import { VmacManager } from './vrrp/vmac';
 
@@ -120,8 +123,10 @@ export class Daemon {
   private readonly scripts = new Map<string, ScriptRec>();
   private linkWatch: Watcher | null = null;
   private readonly vmacs: VmacManager;
-  private fifo: FifoWriter | null = null;
-  private mail: MailQueue | null = null;
+  /** vrrp_script/link monitors (pool 'checker'), notify/FIFO/SMTP notifiers (pool 'notifier') and the script pool their jobs run on */
+  private jobs!: ScriptJobs;
+  private monitors!: MonitorDispatch;
+  private notifiers!: NotifyDispatch;
   private sync: SyncGroupPlan = { groups: new Map(), groupOf: new Map(), messages: [] };
   private readonly groupStates = new Map<string, GroupState>();
   private readonly groupEmailed = new Map<string, AlertState>();
@@ -164,6 +169,9 @@ export class Daemon {
 
     this.sup = new Supervisor({ log: this.log, actorThreads: this.opts.actorThreads, enableFaultInjection: this.opts.enableFaultInjection });
     this.sup.register('vrrp', { module: require.resolve('./actors/vrrp/actor'), pool: 'vrrp', restartPolicy: VRRP_RESTART_POLICY });
+    this.jobs = new ScriptJobs(this.sup, this.log, { kinds: [...Object.values(MONITOR_KINDS), ...Object.values(NOTIFIER_KINDS)], isInsecure: (a) => this.insecureScripts.has(a) });
+    this.monitors = new MonitorDispatch(this.sup, this.log, this.jobs, { onChange: (c) => this.onMonitorChange(c) });
+    this.notifiers = new NotifyDispatch(this.sup, this.log);
     this.sup.on('out', (o) => {
       if (o.kind === 'vrrp') this.onVrrpEffects(o.id, o.msg as FromVrrpActor);
     });
@@ -446,9 +454,7 @@ export class Daemon {
         return;
       case 'masterRxLowerPri':
         this.log.info({ instance: name, from: i.from, priority: i.priority }, `(${name}) Received advert from ${i.from} with lower priority ${i.priority}, ours ${inst.state?.effectivePriority ?? inst.vi.priority}${inst.r.params.lowerPrioNoAdvert ? '' : ', forcing new election'}`);
-        if (inst.notify.notifyMasterRxLowerPri) {
-          void execNotifies(notifyInvocations({ notifyMaster: inst.notify.notifyMasterRxLowerPri } as NotifyConfig, 'INSTANCE', name, 'MASTER', inst.state?.effectivePriority ?? 0).filter((x) => x.which === 'specific'));
-        }
+        this.notifiers.masterRxLowerPri(name, inst.notify, inst.state?.effectivePriority ?? 0);
         return;
       case 'priorityChanged':
         this.log.info({ instance: name, from: i.from, to: i.to }, `(${name}) Changing effective priority from ${i.from} to ${i.to}`);
@@ -578,34 +584,9 @@ export class Daemon {
     const st = to as NotifyState;
     const prio = inst.state?.effectivePriority ?? inst.vi.priority;
     this.enqueue(inst, 'notify', async () => {
-      this.runNotifies(`(${name})`, { instance: name }, notifyInvocations(inst.notify, 'INSTANCE', name, st, prio));
-      this.fifo?.write(fifoLine('INSTANCE', name, st, prio));
-      if (inst.smtpAlert && this.mail && st !== 'STOP' && shouldEmail(inst.lastEmailed, st, noEmailFaults(this.cfg.globalDefs))) {
-        inst.lastEmailed = st;
-        this.mail.enqueue(instanceAlert(this.cfg.globalDefs.routerId, name, st));
-      }
+      this.notifiers.instance(name, inst.notify, st, prio, inst.smtpAlert);
     });
     this.updateGroup(inst);
-  }
-
-  /**
-   * Start notify scripts without waiting for them (they never delay VRRP); log each failure with its
-   * code. Scripts other than STOP (1 s, keepalived) are killed after notify_script_timeout.
-   */
-  private runNotifies(label: string, ctx: Record<string, unknown>, all: NotifyInvocation[]): void {
-    const invs = all.filter((x) => !this.insecureScripts.has(x.argv[0] ?? ''));
-    if (invs.length === 0) return;
-    const timed = invs.map((x) => (x.timeoutMs === 0 ? { ...x, timeoutMs: this.notifyTimeoutMs } : x));
-    void execNotifies(timed).then((res) => {
-      res.forEach((x, k) => {
-        if (x.error || x.timedOut || x.code !== 0) {
-          const inv = timed[k];
-          const code = x.error ?? (x.timedOut ? 'E_SCRIPT_TIMEOUT' : 'E_SCRIPT_EXIT');
-          const what = x.message ?? (x.timedOut ? `timed out after ${inv?.timeoutMs} ms - killed` : `exited with ${x.code ?? x.signal}`);
-          this.log.warn({ ...ctx, code, argv: inv?.argv, exit: x.code, signal: x.signal }, `${label} notify script ${inv?.argv[0]} ${what}`);
-        }
-      });
-    });
   }
 
   /**
@@ -668,31 +649,36 @@ export class Daemon {
     const st = next as NotifyState;
     const cfg: NotifyConfig = { notify: g.notify, notifyMaster: g.notifyMaster, notifyBackup: g.notifyBackup, notifyFault: g.notifyFault, notifyStop: g.notifyStop } as NotifyConfig;
     this.enqueue(inst, 'group notify', async () => {
-      this.runNotifies(`VRRP_Group(${gname})`, { group: gname }, notifyInvocations(cfg, 'GROUP', gname, st, 0));
-      this.fifo?.write(fifoLine('GROUP', gname, st, 0));
-      const alert = g.smtpAlert ?? globalSmtpAlert(this.cfg.globalDefs);
-      if (alert && this.mail && st !== 'STOP' && shouldEmail(this.groupEmailed.get(gname), st, noEmailFaults(this.cfg.globalDefs))) {
-        this.groupEmailed.set(gname, st);
-        this.mail.enqueue(groupAlert(this.cfg.globalDefs.routerId, gname, st));
-      }
+      this.notifiers.group(gname, cfg, st, g.smtpAlert ?? globalSmtpAlert(this.cfg.globalDefs));
     });
   }
 
   // ---------------------------------------------------------------- trackers
 
+  /** A tracked interface's status as its monitor actor reported it; others straight from netlink. */
   private linkUp(ifname: string): boolean {
+    return this.monitors?.linkUp(ifname) ?? this.netlinkUp(ifname);
+  }
+
+  private netlinkUp(ifname: string): boolean {
     const l = this.links.get(ifname);
     return !!l && l.up && l.running;
   }
 
   private onLink(ev: LinkState & { type: 'new' | 'del' }): void {
-    const before = this.linkUp(ev.ifname);
+    const before = this.netlinkUp(ev.ifname);
     if (ev.type === 'del') this.links.delete(ev.ifname);
     else this.links.set(ev.ifname, ev);
-    const after = this.linkUp(ev.ifname);
+    const after = this.netlinkUp(ev.ifname);
     if (before === after) return;
     this.log.info({ ifname: ev.ifname, up: after }, `Netlink reports ${ev.ifname} ${after ? 'up' : 'down'}`);
-    for (const inst of this.insts.values()) this.updateTrackers(inst, false);
+    // a tracked interface's monitor reports back (onMonitorChange); an untracked one changes nothing
+    if (!this.monitors.onNetlink(ev.ifname, after)) for (const inst of this.insts.values()) this.updateTrackers(inst, false);
+  }
+
+  /** A monitor actor reported a script or interface change: recompute the instances that track it. */
+  private onMonitorChange(c: { kind: 'script' | 'link'; name: string }): void {
+    for (const inst of this.insts.values()) if (c.kind === 'link' || this.trackedScripts(inst.vi).includes(c.name)) this.updateTrackers(inst, false);
   }
 
   private trackerStatus(inst: Inst): TrackerStatus[] {
@@ -756,61 +742,22 @@ export class Daemon {
     }
   }
 
+  /** vrrp_scripts in use and tracked interfaces get their monitor actors (a reload starts the scripts afresh). */
   private startScripts(): void {
     const used = new Set<string>();
     for (const inst of this.insts.values()) for (const t of this.trackedScripts(inst.vi)) used.add(t);
-    for (const name of used) {
-      const sc = this.cfg.vrrpScripts[name];
-      if (!sc?.script || this.scripts.has(name) || this.insecureScripts.has(sc.script.argv[0] ?? '')) continue;
-      const rec: ScriptRec = { name, state: initialScriptState({ rise: sc.rise, fall: sc.fall, initFail: sc.initFail }), timer: null, running: false, lastResult: null };
-      this.scripts.set(name, rec);
-      const intervalMs = Math.max(10, Math.round(sc.interval * 1000));
-      const timeoutMs = Math.max(10, Math.round((sc.timeout || sc.interval) * 1000));
-      const run = async (): Promise<void> => {
-        if (rec.running || this.stopping) return;
-        rec.running = true;
-        const res = await runScript({ argv: sc.script!.argv, timeoutMs });
-        rec.running = false;
-        const ok = !res.error && !res.timedOut && res.code === 0;
-        const before = scriptOk(rec.state);
-        const first = rec.lastResult === null;
-        rec.state = scriptResult(rec.state, ok);
-        rec.lastResult = res.error ?? (res.timedOut ? 'timeout' : String(res.code));
-        if (res.error || res.timedOut) this.log.warn({ code: res.error ?? 'E_SCRIPT_TIMEOUT', script: name }, `Script ${name} ${res.timedOut ? 'timed out' : res.message}`);
-        if (first || before !== scriptOk(rec.state)) {
-          if (!first || !scriptOk(rec.state)) this.log.info({ script: name }, `Script \`${name}\` now returning ${ok ? 0 : res.code ?? 1}`);
-          this.log.info({ script: name, ok: scriptOk(rec.state) }, `VRRP_Script(${name}) ${scriptOk(rec.state) ? 'succeeded' : 'failed'}`);
-          for (const inst of this.insts.values()) if (this.trackedScripts(inst.vi).includes(name)) this.updateTrackers(inst, false);
-        }
-      };
-      void run();
-      rec.timer = setInterval(() => void run(), intervalMs);
-    }
+    this.monitors.configure(this.cfg, used, this.insecureScripts, this.scripts, {
+      tracked: trackedInterfaces(this.cfg, this.sync.groupOf), netlinkUp: (i) => this.netlinkUp(i),
+    });
   }
 
   // ---------------------------------------------------------------- notifiers
 
+  /** The FIFO writer, the SMTP sender and the notify-script actors (src/vrrp/notify-dispatch.ts). */
   private setupNotifiers(): void {
     const g = this.cfg.globalDefs;
-    const fifoPath = g.vrrpNotifyFifo?.fifo ?? g.notifyFifo?.fifo;
-    if (fifoPath) {
-      this.fifo = new FifoWriter(fifoPath, { create: true });
-      try {
-        this.fifo.open();
-      } catch (e) {
-        this.log.warn({ code: 'E_FIFO', err: e, fifo: fifoPath }, `notify fifo ${fifoPath}: ${(e as Error).message}`);
-      }
-    }
     this.notifyTimeoutMs = g.notifyScriptTimeout !== undefined ? Math.round(g.notifyScriptTimeout * 1000) : DEFAULT_NOTIFY_TIMEOUT_MS;
-    if (g.smtpServer && g.notificationEmail.length > 0) {
-      const smtp: SmtpConfig = {
-        host: g.smtpServer, port: g.smtpServerPort, heloName: g.smtpHeloName, connectTimeoutMs: g.smtpConnectTimeout * 1000,
-        from: g.notificationEmailFrom, to: g.notificationEmail,
-        starttls: g.smtpStarttls ?? 'off',
-        auth: g.smtpAuthUser !== undefined ? { user: g.smtpAuthUser, pass: g.smtpAuthPass ?? '' } : undefined,
-      };
-      this.mail = new MailQueue(smtp, { log: this.log });
-    }
+    this.notifiers.configure(this.cfg, this.notifyTimeoutMs);
   }
 
   // ---------------------------------------------------------------- state, reload, stop
@@ -956,14 +903,16 @@ export class Daemon {
     this.log.info({ signal }, 'Stopping');
     for (const s of this.scripts.values()) if (s.timer) clearInterval(s.timer);
     await Promise.all([...this.insts.values()].map((i) => this.stopInstance(i, true).catch(() => undefined)));
+    // the STOP notifies reach the script pool and run (STOP scripts are killed after 1 s) before the actors stop
+    this.monitors.abortScripts();
+    await this.notifiers.drain(1000).catch(() => undefined);
+    await this.jobs.idle(1500);
     await this.sup.shutdown().catch(() => undefined);
+    await this.jobs.close();
     for (const s of this.socks.values()) s.sock.close();
     for (const p of this.pkts.values()) p.close();
     this.linkWatch?.close();
     await this.control?.close().catch(() => undefined);
-    if (this.mail) await Promise.race([this.mail.idle(), new Promise((r) => setTimeout(r, 1000))]).catch(() => undefined);
-    this.mail?.close();
-    this.fifo?.close();
     if (!this.opts.dontReleaseVrrp) await removeStatic(this.cfg, this.log).catch(() => 0);
     closeNetlink();
     this.removePidFiles();

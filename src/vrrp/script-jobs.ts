@@ -1,0 +1,136 @@
+/**
+ * Main-thread script pool for the monitor and notifier actors: every notify script and every
+ * vrrp_script run is a piscina job (src/actors/notifier/script-job.ts) with bounded concurrency
+ * (`maxConcurrent` children at once, `maxQueue` waiting), a timeout (process group SIGTERM, then
+ * SIGKILL) and abort. Actors reach it with a `job` message and get `job.done` back (see
+ * src/actors/notifier/job-messages.ts); the main thread only relays, it never waits on a child.
+ *
+ * Why here and not a pool per actor host: a host the watchdog terminates would take its nested pool
+ * with it and orphan the scripts' processes; here they always belong to a live pool, and a restarted
+ * actor still gets the result of the job its previous incarnation started.
+ *
+ * The insecure-script gate (enable_script_security) is applied here, at the one place scripts run.
+ */
+import * as path from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Logger } from '../util/log';
+import type { Supervisor, ActorOut } from '../supervisor';
+import type { JobDone, JobRequest, LogRequest, ScriptJobResult, ScriptJobSpec } from '../actors/notifier/job-messages';
+
+export interface ScriptJobsOptions {
+  /** children running at once; default 64 */
+  maxConcurrent?: number;
+  /** jobs waiting beyond that before new ones are refused (E_JOB_QUEUE_FULL); default 1 000 */
+  maxQueue?: number;
+  /** argv[0] of scripts that must never run (enable_script_security) */
+  isInsecure?: (argv0: string) => boolean;
+  /** actor kinds whose `job` / `log` messages this pool serves */
+  kinds: readonly string[];
+}
+
+function cleanEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export class ScriptJobs {
+  private readonly pool: Piscina;
+  private readonly inflight = new Map<string, { actor: string; ctl: AbortController; done: Promise<void> }>();
+  readonly counters = { started: 0, finished: 0, failed: 0, refused: 0, insecure: 0 };
+  closed = false;
+
+  constructor(private readonly sup: Supervisor, private readonly log: Logger, private readonly opts: ScriptJobsOptions) {
+    const kinds = new Set(opts.kinds);
+    sup.on('out', (o) => {
+      if (kinds.has(o.kind)) this.handle(o);
+    });
+    const maxConcurrent = opts.maxConcurrent ?? 64;
+    this.pool = new Piscina({
+      filename: path.join(__dirname, '..', 'actors', 'notifier', 'script-job.js'),
+      minThreads: 0, maxThreads: 1, concurrentTasksPerWorker: maxConcurrent, maxQueue: opts.maxQueue ?? 1000, idleTimeout: 60_000,
+    });
+  }
+
+  /**
+   * Handle what a monitor/notifier actor sent, if it is a `job` or `log` request. Returns true when
+   * handled (the caller routes anything else).
+   */
+  handle(o: ActorOut): boolean {
+    const m = o.msg as JobRequest | LogRequest | undefined;
+    if (!m || typeof m !== 'object') return false;
+    if (m.type === 'log') {
+      const lvl = (['debug', 'info', 'warn', 'error'] as const).includes(m.level) ? m.level : 'info';
+      this.log[lvl]({ actor: o.id, ...(m.fields ?? {}) }, String(m.msg));
+      return true;
+    }
+    if (m.type !== 'job') return false;
+    if (typeof m.ref !== 'string' || !m.job || !Array.isArray(m.job.argv)) {
+      this.log.warn({ code: 'E_JOB_BAD_REQUEST', actor: o.id }, 'malformed job request dropped');
+      return true;
+    }
+    const key = `${o.id}|${m.ref}`;
+    const ctl = new AbortController();
+    const done = this.run(m.job, ctl.signal).then((result) => {
+      this.inflight.delete(key);
+      this.sup.send(o.id, { type: 'job.done', ref: m.ref, result } satisfies JobDone);
+    });
+    this.inflight.set(key, { actor: o.id, ctl, done });
+    return true;
+  }
+
+  /** Run one script job; never rejects. */
+  async run(spec: ScriptJobSpec, signal?: AbortSignal): Promise<ScriptJobResult> {
+    const argv0 = spec.argv[0] ?? '';
+    if (this.opts.isInsecure?.(argv0)) {
+      this.counters.insecure++;
+      return { code: null, signal: null, timedOut: false, aborted: false, error: 'E_SCRIPT_INSECURE', message: `script ${argv0} disabled as insecure`, durationMs: 0 };
+    }
+    if (this.closed) return { code: null, signal: null, timedOut: false, aborted: true, error: 'E_JOB_CLOSED', message: 'job pool closed', durationMs: 0 };
+    const ch = new MessageChannel();
+    const onAbort = (): void => ch.port1.postMessage('abort');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    this.counters.started++;
+    try {
+      const r = (await this.pool.run({ spec: { ...spec, env: spec.env ?? cleanEnv() }, port: ch.port2 }, { transferList: [ch.port2] })) as ScriptJobResult;
+      this.counters.finished++;
+      return r;
+    } catch (e) {
+      this.counters.failed++;
+      const full = /queue/i.test((e as Error).message ?? '');
+      if (full) this.counters.refused++;
+      return {
+        code: null, signal: null, timedOut: false, aborted: false, error: full ? 'E_JOB_QUEUE_FULL' : 'E_JOB_FAILED',
+        message: `script ${argv0}: ${(e as Error).message}`, durationMs: 0,
+      };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      ch.port1.close();
+    }
+  }
+
+  /** Abort the running jobs of one actor (its vrrp_script was removed by a reload). */
+  abortActor(actor: string): void {
+    for (const j of this.inflight.values()) if (j.actor === actor) j.ctl.abort();
+  }
+
+  get running(): number {
+    return this.inflight.size;
+  }
+
+  /** Resolve when the jobs in flight now have ended, or after `timeoutMs`. */
+  async idle(timeoutMs: number): Promise<void> {
+    const all = Promise.all([...this.inflight.values()].map((j) => j.done));
+    await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  state(): Record<string, unknown> {
+    return { ...this.counters, running: this.inflight.size, queued: this.pool.queueSize, threads: this.pool.threads.length };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pool.destroy().catch(() => undefined);
+  }
+}
