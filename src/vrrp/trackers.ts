@@ -60,8 +60,8 @@ export class MonitorDispatch {
     sup.register(MONITOR_KINDS.link, { module: require.resolve('../actors/monitor/actor-link'), pool: 'checker' });
     sup.on('out', (o) => this.onOut(o));
     sup.on('started', (e) => {
-      // a restarted link monitor may have missed events: give it the current status again
-      if (e.kind === MONITOR_KINDS.link && e.restarts > 0) {
+      // a (re)started link monitor may have missed events: give it the current status (a no-op when unchanged)
+      if (e.kind === MONITOR_KINDS.link) {
         const ifname = e.id.slice('link:'.length);
         this.sup.send(e.id, { type: 'link', up: this.netlinkUp(ifname) } satisfies ToLinkMonitor);
       }
