@@ -35,6 +35,7 @@ import { MonitorDispatch, MONITOR_KINDS, trackedInterfaces } from './vrrp/tracke
 import { NotifyDispatch, NOTIFIER_KINDS } from './vrrp/notify-dispatch';
 import { installRoutes, removeRoutes, instanceRouteSet, installStatic, removeStatic } from './vrrp/routes';
 import { VmacManager } from './vrrp/vmac';
+import { AhAuth, usesAh } from './vrrp/ah-auth';
 
 export interface DaemonOptions {
   configFile: string;
@@ -123,6 +124,7 @@ export class Daemon {
   private readonly scripts = new Map<string, ScriptRec>();
   private linkWatch: Watcher | null = null;
   private readonly vmacs: VmacManager;
+  private readonly ah: AhAuth;
   /** vrrp_script/link monitors (pool 'checker'), notify/FIFO/SMTP notifiers (pool 'notifier') and the script pool their jobs run on */
   private jobs!: ScriptJobs;
   private monitors!: MonitorDispatch;
@@ -143,6 +145,7 @@ export class Daemon {
     this.log = createLogger({ console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined });
     setLogger(this.log);
     this.vmacs = new VmacManager(this.log);
+    this.ah = new AhAuth(this.log);
   }
 
   private loadConfig(): KeepalivedConfig | null {
@@ -315,6 +318,7 @@ export class Daemon {
       smtpAlert: vi.smtpAlert ?? globalSmtpAlert(g),
     };
     this.insts.set(vi.name, inst);
+    if (usesAh(r)) this.ah.attach(r, (ra) => this.onAdvert(rec, ra), (reason) => { bump(inst.drops, reason); this.counters.rxTotal++; this.counters.rxDropped++; });
     const init: VrrpActorInit = { params: r.params, carry };
     if (!carry) {
       // keepalived at start-up: VIPs left on the interface by an earlier run (kill -9 leaves them)
@@ -358,6 +362,11 @@ export class Daemon {
         return;
       }
       if (ra.src === inst.r.src) return; // our own advert looped back
+      if (usesAh(inst.r) && !this.ah.cameThroughAh(ra.payload)) {
+        bump(inst.drops, 'auth-type-mismatch'); // keepalived: "No AH header but auth type is AH"
+        this.counters.rxDropped++;
+        return;
+      }
       const st = inst.state?.state ?? 'INIT';
       const reason = checkAdvert(p, {
         vrid: inst.r.params.vrid,
@@ -470,6 +479,14 @@ export class Daemon {
   }
 
   private sendAdvert(inst: Inst, priority: number): void {
+    if (usesAh(inst.r)) {
+      this.counters.txAdverts++;
+      inst.lastSend = this.ah.sendAdvert(inst.vi.name, priority).catch((e: { code?: string; message?: string }) => {
+        this.counters.txErrors++;
+        this.log.warn({ code: e.code ?? 'E_IO_SEND', instance: inst.vi.name }, `(${inst.vi.name}) AH advert: ${e.message}`);
+      });
+      return;
+    }
     const r = inst.r;
     const dsts = r.group ? [r.group] : r.peers.map((p) => p.address);
     for (const dst of dsts) {
@@ -882,6 +899,7 @@ export class Daemon {
     await this.sup.stop(inst.id, graceful ? 'removed' : 'reload');
     await inst.queue;
     this.insts.delete(inst.vi.name);
+    this.ah.detach(inst.vi.name);
     const rec = this.socks.get(inst.sockKey);
     if (rec) {
       rec.users.delete(inst.vi.name);
@@ -911,6 +929,7 @@ export class Daemon {
     await this.jobs.close();
     for (const s of this.socks.values()) s.sock.close();
     for (const p of this.pkts.values()) p.close();
+    this.ah.close();
     this.linkWatch?.close();
     await this.control?.close().catch(() => undefined);
     if (!this.opts.dontReleaseVrrp) await removeStatic(this.cfg, this.log).catch(() => 0);

@@ -46,5 +46,6 @@ export {
   type RuleInfo,
 } from './netlink-route';
 export { getIfSysctl, setIfSysctl } from './sysctl';
+export { openAhSocket, AhSocket, IPPROTO_AH, type AhSocketOptions, type ReceivedAhDatagram } from './ah-socket';
 export { closeNetlink } from './netlink';
 export { buildIpv4Header, parseIpv4, type Ipv4Parse } from './ip-header';
