@@ -44,6 +44,8 @@ export class AhAuth {
   private readonly socks = new Map<string, SockRec>();
   /** VRRP payloads handed on after a good AH check (so the receive path can tell them apart) */
   private readonly verified = new WeakSet<Buffer>();
+  /** counters of detached instances: a reload restarting an instance must not go back to 0 */
+  private readonly lastSeq = new Map<string, number>();
 
   constructor(private readonly log: Logger) {}
 
@@ -64,13 +66,14 @@ export class AhAuth {
       rec = created;
     }
     rec.users.add(r.name);
-    this.sessions.set(r.name, { r, seq: this.sessions.get(r.name)?.seq ?? 0, ipId: 0, sockKey: key, deliver, drop });
+    this.sessions.set(r.name, { r, seq: this.sessions.get(r.name)?.seq ?? this.lastSeq.get(r.name) ?? 0, ipId: 0, sockKey: key, deliver, drop });
   }
 
   detach(name: string): void {
     const s = this.sessions.get(name);
     if (!s) return;
     this.sessions.delete(name);
+    this.lastSeq.set(name, s.seq);
     const rec = this.socks.get(s.sockKey);
     if (!rec) return;
     rec.users.delete(name);
