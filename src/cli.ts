@@ -23,32 +23,16 @@ export const SIGNUMS: Record<string, number> = {
   TDATA: 34,
 };
 
-export interface CliOptions {
-  configFile: string;
-  configId?: string;
-  dontFork: boolean;
-  logConsole: boolean;
-  logDetail: boolean;
-  logFile?: string;
-  vrrpOnly: boolean;
-  checkOnly: boolean;
+/** Everything the command line sets: the daemon's options plus the one-shot modes. */
+export interface CliOptions extends DaemonOptions {
   configTest: boolean;
   dumpConf: boolean;
   json: boolean;
-  pidFile?: string;
-  vrrpPidFile?: string;
-  checkersPidFile?: string;
   signum?: string;
   version: boolean;
   help: boolean;
   dumpState: boolean;
   format: 'json' | 'text';
-  controlSocket?: string;
-  enableFaultInjection: boolean;
-  dontReleaseVrrp: boolean;
-  actorThreads?: number;
-  dataFile?: string;
-  statsFile?: string;
 }
 
 export class UsageError extends Error {}
