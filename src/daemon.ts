@@ -32,6 +32,7 @@ import { MailQueue, instanceAlert, groupAlert, shouldEmail, type SmtpConfig, typ
 import { planSyncGroups, memberFault, nextGroupState, type SyncGroupPlan, type GroupState } from './vrrp/sync-group';
 import { ScriptJobs } from './vrrp/script-jobs';
 import { MonitorDispatch, MONITOR_KINDS, trackedInterfaces } from './vrrp/trackers';
+import { FileProcessTrackers } from './vrrp/track-file-process';
 import { NotifyDispatch, NOTIFIER_KINDS } from './vrrp/notify-dispatch';
 import { installRoutes, removeRoutes, instanceRouteSet, installStatic, removeStatic } from './vrrp/routes';
 import { VmacManager } from './vrrp/vmac';
@@ -128,6 +129,8 @@ export class Daemon {
   /** vrrp_script/link monitors (pool 'checker'), notify/FIFO/SMTP notifiers (pool 'notifier') and the script pool their jobs run on */
   private jobs!: ScriptJobs;
   private monitors!: MonitorDispatch;
+  /** track_file / vrrp_track_process monitors (pool 'checker') */
+  private fileProc!: FileProcessTrackers;
   private notifiers!: NotifyDispatch;
   private sync: SyncGroupPlan = { groups: new Map(), groupOf: new Map(), messages: [] };
   private readonly groupStates = new Map<string, GroupState>();
@@ -174,6 +177,10 @@ export class Daemon {
     this.sup.register('vrrp', { module: require.resolve('./actors/vrrp/actor'), pool: 'vrrp', restartPolicy: VRRP_RESTART_POLICY });
     this.jobs = new ScriptJobs(this.sup, this.log, { kinds: [...Object.values(MONITOR_KINDS), ...Object.values(NOTIFIER_KINDS)], isInsecure: (a) => this.insecureScripts.has(a) });
     this.monitors = new MonitorDispatch(this.sup, this.log, this.jobs, { onChange: (c) => this.onMonitorChange(c) });
+    this.fileProc = new FileProcessTrackers(this.sup, this.log, {
+      groupOf: () => this.sync.groupOf,
+      onChange: (c) => { for (const inst of this.insts.values()) if (this.fileProc.tracks(inst.vi, c)) this.updateTrackers(inst, false); },
+    });
     this.notifiers = new NotifyDispatch(this.sup, this.log);
     this.sup.on('out', (o) => {
       if (o.kind === 'vrrp') this.onVrrpEffects(o.id, o.msg as FromVrrpActor);
@@ -187,6 +194,7 @@ export class Daemon {
     this.setupNotifiers();
     this.planGroups();
     this.checkScriptSecurity();
+    this.fileProc.configure(cfg, false); // init_file, first read of files and /proc before any instance runs
     for (const l of await listLinks().catch(() => [])) this.links.set(l.ifname, l);
     this.linkWatch = watchLinks((ev) => this.onLink(ev));
 
@@ -718,6 +726,7 @@ export class Daemon {
         weight: t.weight ?? sc.weight, reverse: t.reverse || sc.weightReverse,
       } as TrackerStatus);
     }
+    out.push(...this.fileProc.statuses(vi));
     return out;
   }
 
@@ -807,7 +816,7 @@ export class Daemon {
     const scripts = [...this.scripts.values()].map((s) => ({ name: s.name, ok: scriptOk(s.state), lastResult: s.lastResult }));
     return {
       daemon: { pid: process.pid, config: this.opts.configFile, uptimeMs: Date.now() - this.startedAt, reloads: this.reloads, counters: this.counters },
-      vrrp: { instances, sockets, scripts },
+      vrrp: { instances, sockets, scripts, ...this.fileProc.state() },
     };
   }
 
@@ -823,6 +832,7 @@ export class Daemon {
     this.reloads++;
     this.planGroups();
     this.checkScriptSecurity();
+    this.fileProc.configure(cfg, true);
     const want = new Map(cfg.vrrpInstances.map((v) => [v.name, v]));
     for (const [name, inst] of [...this.insts]) {
       if (!want.has(name)) {
@@ -860,6 +870,7 @@ export class Daemon {
     for (const s of this.scripts.values()) if (s.timer) clearInterval(s.timer);
     this.scripts.clear();
     this.startScripts();
+    for (const inst of this.insts.values()) if (this.fileProc.tracksAny(inst.vi)) this.updateTrackers(inst, false);
     this.log.info(res, 'Reload finished');
     return res;
   }
