@@ -209,7 +209,7 @@ export class FileProcessTrackers {
       if (reload) return; // don't overwrite a file on reload
     }
     try {
-      const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o644);
+      const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600); // keepalived creates it -rw-------
       try {
         fs.writeSync(fd, `${init.value ?? 0}\n`);
       } finally {

@@ -1,0 +1,162 @@
+/**
+ * track_file with real daemons in lab namespaces (keepalived.conf(5) "track_file": the value read from
+ * the file × weight is added to the priority; weight 0 ⇒ a non-zero value is FAULT; init_file).
+ *  1. keepalived-ts MASTER 100 tracks a file with weight -30, keepalived 2.2.7 BACKUP 90:
+ *     `echo 1 > f` ⇒ effective priority 70 on the wire, keepalived takes the VIP; `echo 0 > f` ⇒ 100,
+ *     the VIP comes back.
+ *  2. `track_file { chk weight 0 }`: `echo 5 > f` ⇒ FAULT, a priority-0 advert on the wire, the peer
+ *     takes over; `echo 0 > f` ⇒ out of FAULT and MASTER again. --dump-state lists the file.
+ *  3. `init_file 1 overwrite` writes "1\n" before start: the instance starts at 70, never advertising 100.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { withLab } from '../helpers/lab';
+import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { vrrpInfo } from '../helpers/pcap';
+import { dumpState, until } from '../helpers/bench-daemon';
+
+const VIP = '192.0.2.100';
+
+function tmpDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-tf-'));
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+function dumpLogs(ds: (DaemonHandle | undefined)[]): void {
+  for (const d of ds) if (d) console.error(`--- ${d.host.name}\n${d.logs().slice(-40).join('\n')}`);
+}
+
+test('track_file weight -30: `echo 1 > f` lowers the priority to 70 and keepalived 2.2.7 takes the VIP, `echo 0 > f` brings it back', { timeout: 60_000 }, async () => {
+  const dir = tmpDir();
+  const f = path.join(dir, 'prio');
+  fs.writeFileSync(f, '0\n');
+  let a: DaemonHandle | undefined;
+  let b: DaemonHandle | undefined;
+  try {
+    await withLab({ hosts: 2, timeoutMs: 55_000 }, async (lab) => {
+      const [h1, h2] = lab.hosts as [typeof lab.hosts[0], typeof lab.hosts[0]];
+      try {
+        a = startKeepalivedTs(h1, [
+          vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraInstance: ['track_file {', '  chk', '}'] }),
+          'track_file chk {', `  file ${f}`, '  weight -30', '}', '',
+        ].join('\n'));
+        await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
+        b = startKeepalived(h2, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] }));
+        await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 6000);
+        await new Promise((r) => setTimeout(r, 1200));
+
+        const cap = await lab.capture('vrrp');
+        await h1.exec(['sh', '-c', `echo 1 > ${f}`], { check: true });
+        await a.waitForLog(/\(VI_1\) Changing effective priority from 100 to 70/, 3000);
+        await h2.waitForAddress(VIP, { timeoutMs: 6000 });
+        await h1.waitForAddress(VIP, { present: false, timeoutMs: 3000 });
+        await b.waitForLog(/\(VI_1\) Entering MASTER STATE/, 1000);
+        const mine = cap.frames().map((x) => vrrpInfo(x.frame)).filter((v) => v && v.src === h1.ip4);
+        assert.ok(mine.some((v) => v!.priority === 70), 'keepalived-ts advertises 100 - 30 = 70');
+        assert.ok(!mine.some((v) => v!.priority === 0), 'a weighted track_file never means FAULT');
+        await cap.stop();
+
+        await h1.exec(['sh', '-c', `echo 0 > ${f}`], { check: true });
+        await a.waitForLog(/\(VI_1\) Changing effective priority from 70 to 100/, 3000);
+        await h1.waitForAddress(VIP, { timeoutMs: 6000 });
+        await h2.waitForAddress(VIP, { present: false, timeoutMs: 3000 });
+      } catch (e) {
+        dumpLogs([a, b]);
+        throw e;
+      } finally {
+        await a?.stop().catch(() => undefined);
+        await b?.stop().catch(() => undefined);
+      }
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('track_file weight 0: a non-zero value is FAULT (priority-0 advert, the BACKUP takes over), 0 leaves FAULT', { timeout: 60_000 }, async () => {
+  const dir = tmpDir();
+  const f = path.join(dir, 'state');
+  let a: DaemonHandle | undefined;
+  let b: DaemonHandle | undefined;
+  try {
+    await withLab({ hosts: 2, timeoutMs: 55_000 }, async (lab) => {
+      const [h1, h2] = lab.hosts as [typeof lab.hosts[0], typeof lab.hosts[0]];
+      try {
+        // the file does not exist yet: a missing file reads as 0
+        a = startKeepalivedTs(h1, [
+          vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraInstance: ['track_file {', '  chk weight 0', '}'] }),
+          'track_file chk {', `  file ${f}`, '}', '',
+        ].join('\n'));
+        await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
+        b = startKeepalivedTs(h2, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] }));
+        await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 6000);
+        await new Promise((r) => setTimeout(r, 1200));
+
+        const cap = await lab.capture('vrrp');
+        await h1.exec(['sh', '-c', `echo 5 > ${f}`], { check: true });
+        await a.waitForLog(/\(VI_1\) Entering FAULT STATE/, 3000);
+        await h2.waitForAddress(VIP, { timeoutMs: 3000 });
+        await h1.waitForAddress(VIP, { present: false, timeoutMs: 2000 });
+        const mine = cap.frames().map((x) => vrrpInfo(x.frame)).filter((v) => v && v.src === h1.ip4);
+        assert.ok(mine.some((v) => v!.priority === 0), 'leaving MASTER for FAULT sends a priority-0 advert');
+        await cap.stop();
+
+        const s = await dumpState(a);
+        const vrrp = (s as unknown as { vrrp: { files: { name: string; value: number }[]; instances: { name: string; fault: boolean; faultReasons: string[] }[] } }).vrrp;
+        assert.deepEqual(vrrp.files.map((x) => [x.name, x.value]), [['chk', 5]], '--dump-state lists the tracked file and its value');
+        const vi = vrrp.instances.find((i) => i.name === 'VI_1')!;
+        assert.equal(vi.fault, true);
+        assert.ok(vi.faultReasons.some((r) => /track_file chk/.test(r)), `fault reason names the file: ${vi.faultReasons.join('; ')}`);
+
+        await h1.exec(['sh', '-c', `echo 0 > ${f}`], { check: true });
+        await a.waitForLog(/\(VI_1\) Entering (BACKUP|MASTER) STATE/, 3000);
+        await h1.waitForAddress(VIP, { timeoutMs: 8000 });
+        await until('VI_1 MASTER again', async () => a!.logs().filter((l) => /\(VI_1\) Entering MASTER STATE/.test(l)).length >= 2, 3000);
+      } catch (e) {
+        dumpLogs([a, b]);
+        throw e;
+      } finally {
+        await a?.stop().catch(() => undefined);
+        await b?.stop().catch(() => undefined);
+      }
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('init_file 1 overwrite: the file is (re)written with "1\\n" before start and the instance starts at 100 - 30', { timeout: 40_000 }, async () => {
+  const dir = tmpDir();
+  const f = path.join(dir, 'prio');
+  fs.writeFileSync(f, '0\n');
+  let a: DaemonHandle | undefined;
+  try {
+    await withLab({ hosts: 1, timeoutMs: 35_000 }, async (lab) => {
+      const h1 = lab.hosts[0]!;
+      const cap = await lab.capture('vrrp');
+      try {
+        a = startKeepalivedTs(h1, [
+          vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraInstance: ['track_file {', '  chk', '}'] }),
+          'track_file chk {', `  file ${f}`, '  weight -30', '  init_file 1 overwrite', '}', '',
+        ].join('\n'));
+        await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
+        assert.equal(fs.readFileSync(f, 'utf8'), '1\n', 'init_file overwrote the file');
+        await new Promise((r) => setTimeout(r, 1500));
+        const mine = (await cap.stop()).map((x) => vrrpInfo(x.frame)).filter((v) => v && v.src === h1.ip4);
+        assert.ok(mine.length >= 2, 'the MASTER advertises');
+        assert.deepEqual([...new Set(mine.map((v) => v!.priority))], [70], 'every advert carries 70, from the first one');
+      } catch (e) {
+        dumpLogs([a]);
+        throw e;
+      } finally {
+        await a?.stop().catch(() => undefined);
+      }
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
