@@ -17,13 +17,13 @@ import {
   openVrrpSocket, openPacketSocket, addAddress, removeAddress, listLinks, listAddresses, watchLinks,
   closeNetlink, type VrrpSocket, type PacketSocket, type ReceivedAdvert, type Watcher, type LinkState,
 } from './io';
-import { decodeVrrp, encodeVrrp, checkAdvert, skipAddrCheck } from './protocol/vrrp';
+import { decodeVrrp, checkAdvert, skipAddrCheck } from './protocol/vrrp';
 import { gratuitousArp } from './protocol/arp';
 import { unsolicitedNaFrame } from './protocol/ndisc';
 import type { InstanceState, Intent } from './actors/vrrp/types';
 import { monoNow } from './actors/runtime';
 import type { FromVrrpActor, ToVrrpActor, VrrpActorInit } from './actors/vrrp/actor';
-import { resolveInstance, instanceFingerprint, type ResolvedInstance } from './vrrp/instance';
+import { resolveInstance, instanceFingerprint, advertPayload, type ResolvedInstance } from './vrrp/instance';
 import { computeEffective, primaryInterfaceTracker, type TrackerStatus } from './actors/monitor/priority';
 import { initialScriptState, scriptResult, scriptOk, runScript, type ScriptState } from './actors/monitor/script';
 import { notifyInvocations, execNotifies, fifoLine, FifoWriter, type NotifyConfig, type NotifyState, type NotifyInvocation } from './actors/notifier/notify';
@@ -500,14 +500,7 @@ export class Daemon {
     for (const dst of dsts) {
       let payload: Buffer;
       try {
-        payload = encodeVrrp(
-          {
-            version: r.params.version, vrid: r.params.vrid, priority, addresses: r.params.vips,
-            adverInt: Math.max(1, Math.round(r.params.advertIntCs / 100)), maxAdverIntCs: r.params.advertIntCs,
-            authType: r.authType, authPass: r.authPass,
-          },
-          { family: r.family, src: r.src, dst },
-        );
+        payload = advertPayload(r, priority, dst);
       } catch (e) {
         this.counters.txErrors++;
         this.log.error({ code: 'E_ENCODE', instance: inst.vi.name, err: e }, `(${inst.vi.name}) cannot build advert`);

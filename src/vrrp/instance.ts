@@ -4,7 +4,7 @@
  */
 import type { GlobalDefs, VrrpInstance, VirtualAddress } from '../config';
 import type { InstanceParams } from '../actors/vrrp/types';
-import { VRRP_AUTH_AH, VRRP_AUTH_NONE, VRRP_AUTH_PASS } from '../protocol/vrrp';
+import { VRRP_AUTH_AH, VRRP_AUTH_NONE, VRRP_AUTH_PASS, encodeVrrp } from '../protocol/vrrp';
 
 /** keepalived's VMAC address for a VRID: 00:00:5e:00:01:VRID (IPv4) / 00:00:5e:00:02:VRID (IPv6). */
 export function vmacMac(vrid: number, family: 4 | 6): string {
@@ -105,4 +105,19 @@ export function resolveInstance(vi: VrrpInstance, g: GlobalDefs, facts: Interfac
 export function instanceFingerprint(r: ResolvedInstance, vi: VrrpInstance): string {
   const { file: _f, line: _l, ...rest } = vi;
   return JSON.stringify({ r: { ...r, vips: r.vips.map((v) => v.raw), excluded: r.excluded.map((v) => v.raw) }, vi: { ...rest, virtualIpaddress: undefined, virtualIpaddressExcluded: undefined } });
+}
+
+/**
+ * The VRRP message (IP payload) this instance advertises with `priority` to `dst`: what keepalived
+ * 2.2.7 sends for the same configuration (pinned against its captures in protocol-captures tests).
+ */
+export function advertPayload(r: ResolvedInstance, priority: number, dst: string): Buffer {
+  return encodeVrrp(
+    {
+      version: r.params.version, vrid: r.params.vrid, priority, addresses: r.params.vips,
+      adverInt: Math.max(1, Math.round(r.params.advertIntCs / 100)), maxAdverIntCs: r.params.advertIntCs,
+      authType: r.authType, authPass: r.authPass,
+    },
+    { family: r.family, src: r.src, dst },
+  );
 }
