@@ -7,6 +7,8 @@
  *  2. `track_file { chk weight 0 }`: `echo 5 > f` ⇒ FAULT, a priority-0 advert on the wire, the peer
  *     takes over; `echo 0 > f` ⇒ out of FAULT and MASTER again. --dump-state lists the file.
  *  3. `init_file 1 overwrite` writes "1\n" before start: the instance starts at 70, never advertising 100.
+ *  4. vrrp_sync_group `track_file { chk }` (weight -30 on the file, but a group's tracking has weight 0
+ *     unless sync_group_tracking_weight): a non-zero value puts both members in FAULT.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -149,6 +151,47 @@ test('init_file 1 overwrite: the file is (re)written with "1\\n" before start an
         const mine = (await cap.stop()).map((x) => vrrpInfo(x.frame)).filter((v) => v && v.src === h1.ip4);
         assert.ok(mine.length >= 2, 'the MASTER advertises');
         assert.deepEqual([...new Set(mine.map((v) => v!.priority))], [70], 'every advert carries 70, from the first one');
+      } catch (e) {
+        dumpLogs([a]);
+        throw e;
+      } finally {
+        await a?.stop().catch(() => undefined);
+      }
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('vrrp_sync_group track_file: the group tracks with weight 0, so a non-zero value puts every member in FAULT', { timeout: 40_000 }, async () => {
+  const dir = tmpDir();
+  const f = path.join(dir, 'grp');
+  fs.writeFileSync(f, '0\n');
+  let a: DaemonHandle | undefined;
+  try {
+    await withLab({ hosts: 1, timeoutMs: 35_000 }, async (lab) => {
+      const h1 = lab.hosts[0]!;
+      try {
+        a = startKeepalivedTs(h1, [
+          'global_defs {', '  vrrp_version 2', '}',
+          'track_file chk {', `  file ${f}`, '  weight -30', '}',
+          'vrrp_sync_group G1 {', '  group {', '    VI_1', '    VI_2', '  }', '  track_file {', '    chk', '  }', '}',
+          ...[1, 2].flatMap((n) => [
+            `vrrp_instance VI_${n} {`, '  state MASTER', '  interface eth0', `  virtual_router_id ${50 + n}`, '  priority 100', '  advert_int 1',
+            '  virtual_ipaddress {', `    192.0.2.${99 + n}/24`, '  }', '}',
+          ]), '',
+        ].join('\n'));
+        await h1.waitForAddress('192.0.2.100', { timeoutMs: 10_000 });
+        await h1.waitForAddress('192.0.2.101', { timeoutMs: 3000 });
+        await h1.exec(['sh', '-c', `echo 1 > ${f}`], { check: true });
+        await a.waitForLog(/\(VI_1\) Entering FAULT STATE/, 3000);
+        await a.waitForLog(/\(VI_2\) Entering FAULT STATE/, 1000);
+        assert.ok(!a.logs().some((l) => /Changing effective priority/.test(l)), 'the group\'s tracking is unweighted: no priority change');
+        await h1.waitForAddress('192.0.2.100', { present: false, timeoutMs: 2000 });
+        await h1.waitForAddress('192.0.2.101', { present: false, timeoutMs: 2000 });
+        await h1.exec(['sh', '-c', `echo 0 > ${f}`], { check: true });
+        await h1.waitForAddress('192.0.2.100', { timeoutMs: 8000 });
+        await h1.waitForAddress('192.0.2.101', { timeoutMs: 3000 });
       } catch (e) {
         dumpLogs([a]);
         throw e;
