@@ -337,6 +337,13 @@ export class Daemon {
         for (const v of [...inst.r.vips, ...inst.r.excluded]) await this.vipOp('del', inst, v);
       });
     }
+    for (const v of [...inst.r.vips, ...inst.r.excluded]) {
+      try {
+        this.packetSocket(v.dev ?? inst.r.vipIfname); // opened now: the first GARP must not wait for it
+      } catch (e) {
+        this.log.warn({ code: (e as { code?: string }).code ?? 'E_IO_SOCKET', instance: vi.name, err: e }, `(${vi.name}) cannot open a packet socket on ${v.dev ?? inst.r.vipIfname}: gratuitous ARP/NA will be retried`);
+      }
+    }
     this.sup.spawn(inst.id, 'vrrp', init);
     this.log.info({ instance: vi.name, ifname: r.ifname, vrid: r.params.vrid, version: r.params.version }, `(${vi.name}) Initialising on ${r.ifname}`);
     this.updateTrackers(inst, true);
@@ -559,16 +566,21 @@ export class Daemon {
         }
       }
     };
-    if (count > 0 && vips.length > 0) {
-      const first = vips[0]!;
-      this.log.info({ instance: inst.vi.name }, `(${inst.vi.name}) Sending/queueing gratuitous ARPs on ${first.dev ?? inst.r.vipIfname} for ${first.address}`);
-    }
-    void inst.lastSend.then(() => {
+    const burst = (): void => {
       for (let n = 0; n < count; n++) {
         if (intervalMs <= 0 || n === 0) sendOne();
         else setTimeout(sendOne, n * intervalMs).unref();
       }
-    });
+    };
+    // keepalived sends the advert first and the GARPs ~0.2 ms after it. Our advert went to the
+    // kernel synchronously (VrrpSocket sendNow), so the burst follows at once; AH adverts go
+    // through raw-socket's queue, so there the burst waits for the send.
+    if (usesAh(inst.r)) void inst.lastSend.then(burst);
+    else burst();
+    if (count > 0 && vips.length > 0) {
+      const first = vips[0]!;
+      this.log.info({ instance: inst.vi.name }, `(${inst.vi.name}) Sending/queueing gratuitous ARPs on ${first.dev ?? inst.r.vipIfname} for ${first.address}`);
+    }
   }
 
   /**
