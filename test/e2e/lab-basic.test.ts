@@ -156,9 +156,13 @@ test('lab: a body that hangs past timeoutMs is cut off and the lab removed', asy
 
 test('lab: destroy is idempotent', async () => {
   const lab = await createLab({ hosts: 1 });
-  await Promise.all([lab.destroy(), lab.destroy()]);
-  await lab.destroy();
-  assert.deepEqual(labNamespaces(lab), []);
+  try {
+    await Promise.all([lab.destroy(), lab.destroy()]);
+    await lab.destroy();
+    assert.deepEqual(labNamespaces(lab), []);
+  } finally {
+    await lab.destroy(); // a failed assertion above must not leave the namespaces behind
+  }
 });
 
 test('lab: sweepStaleLabs removes namespaces left by a dead test process, not live ones', async () => {
