@@ -6,7 +6,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { withLab, type Host, type Lab } from '../helpers/lab';
 import { request } from '../../src/supervisor';
 import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
@@ -15,6 +14,27 @@ import { encodeVrrp } from '../../src/protocol/vrrp';
 
 const VIP = '192.0.2.100';
 const GROUP = '224.0.0.18';
+
+/**
+ * The random datagrams come from a seeded PRNG (mulberry32), so a failing run can be replayed:
+ * the seed is printed in every assertion message about them; rerun with KTS_FUZZ_SEED=<seed>.
+ */
+const SEED = (process.env.KTS_FUZZ_SEED !== undefined ? Number(process.env.KTS_FUZZ_SEED) : Date.now()) >>> 0;
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+function seededBytes(rand: () => number, n: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = Math.floor(rand() * 256);
+  return b;
+}
 
 function dumpLogs(...ds: DaemonHandle[]): void {
   for (const d of ds) console.error(`--- ${d.kind}@${d.host.name}\n${d.logs().slice(-60).join('\n')}`);
@@ -100,27 +120,29 @@ test('RFC 3768 §7.1 receive checks: malformed adverts from a third host are dro
         else assert.deepEqual([instanceOf(s, 'VI_1').state, instanceOf(s, 'VI_1').master], [instanceOf(before[k]!, 'VI_1').state, instanceOf(before[k]!, 'VI_1').master]);
       }
 
-      // 200 datagrams of random bytes (0..80 bytes), TTL 255
-      const junk = Array.from({ length: 200 }, () => ({ ttl: 255, payload: randomBytes(Math.floor(Math.random() * 81)) }));
+      // 200 datagrams of seeded random bytes (0..80 bytes), TTL 255
+      const rand = mulberry32(SEED);
+      const junk = Array.from({ length: 200 }, () => ({ ttl: 255, payload: seededBytes(rand, Math.floor(rand() * 81)) }));
+      const seedNote = `random datagrams from KTS_FUZZ_SEED=${SEED}`;
       await sendRaw(h3!, junk);
-      const end = await Promise.all([a, b].map((d, k) => until(`${d.host.name} counted 209 drops`, async () => {
+      const end = await Promise.all([a, b].map((d, k) => until(`${d.host.name} counted 209 drops (${seedNote})`, async () => {
         const s = await dumpState(d);
         return totalDrops(s) - totalDrops(before[k]!) >= 209 ? s : null;
       }, 5_000)));
       await sleep(500);
       const frames = await cap.stop();
       for (const [k, s] of end.entries()) {
-        assert.equal(totalDrops(s) - totalDrops(before[k]!), 209, `h${k + 1}: ${JSON.stringify(dropsByReason(s))}`);
-        assert.equal(actorOf(s, 'vrrp:VI_1').restarts, 0);
-        assert.equal(s.stats.faults, 0);
+        assert.equal(totalDrops(s) - totalDrops(before[k]!), 209, `h${k + 1}: ${JSON.stringify(dropsByReason(s))} (${seedNote})`);
+        assert.equal(actorOf(s, 'vrrp:VI_1').restarts, 0, seedNote);
+        assert.equal(s.stats.faults, 0, seedNote);
       }
-      assert.equal(instanceOf(end[0]!, 'VI_1').state, 'MASTER');
-      assert.equal(instanceOf(end[1]!, 'VI_1').state, 'BACKUP');
-      assert.equal(await h1!.hasAddress(VIP), true);
-      assert.equal(await h2!.hasAddress(VIP), false);
-      assert.deepEqual(adverts(frames, { src: h2!.ip4 }), [], 'the BACKUP advertised');
-      assert.deepEqual(adverts(frames, { src: h1!.ip4 }).filter((x) => x.priority !== 100), [], 'the MASTER changed priority');
-      assert.ok(a.proc.running() && b.proc.running(), 'a daemon died');
+      assert.equal(instanceOf(end[0]!, 'VI_1').state, 'MASTER', seedNote);
+      assert.equal(instanceOf(end[1]!, 'VI_1').state, 'BACKUP', seedNote);
+      assert.equal(await h1!.hasAddress(VIP), true, seedNote);
+      assert.equal(await h2!.hasAddress(VIP), false, seedNote);
+      assert.deepEqual(adverts(frames, { src: h2!.ip4 }), [], `the BACKUP advertised (${seedNote})`);
+      assert.deepEqual(adverts(frames, { src: h1!.ip4 }).filter((x) => x.priority !== 100), [], `the MASTER changed priority (${seedNote})`);
+      assert.ok(a.proc.running() && b.proc.running(), `a daemon died (${seedNote})`);
     } catch (e) {
       dumpLogs(a, b);
       throw e;
