@@ -102,7 +102,9 @@ async function scenario(h1: Host, h2: Host, lab: { capture: (f?: string) => Prom
     await h2.waitForAddress(VIP, { present: false, timeoutMs: 3000 });
     await waitFor(() => rec.lines().filter((l) => l === 'h1-generic INSTANCE VI_1 MASTER 100').length === 2
       && rec.lines().includes('h1-generic INSTANCE VI_1 BACKUP 100')
-      && rec.lines().filter((l) => l === 'h2-generic INSTANCE VI_1 BACKUP 90').length === 2, 3000, 'recovery notifies');
+      && rec.lines().filter((l) => l === 'h2-generic INSTANCE VI_1 BACKUP 90').length === 2
+      // the specific scripts run concurrently with the generic ones: wait for them too
+      && rec.lines().filter((l) => l === 'h1-master').length === 2 && rec.lines().filter((l) => l === 'h1-backup').length === 2, 3000, 'recovery notifies');
     assert.deepEqual(rec.lines().filter((l) => l.startsWith('h2-generic')).map((l) => l.split(' ')[3]), ['BACKUP', 'MASTER', 'BACKUP']);
     const order = rec.lines().filter((l) => l.startsWith('h1-generic')).map((l) => l.split(' ')[3]);
     // keepalived: `state MASTER` below 255 starts in BACKUP (notified) and wins after master down
