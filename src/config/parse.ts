@@ -33,8 +33,14 @@ export function splitCommand(s: string): string[] {
   return tokenize(s).map((t) => t.text);
 }
 
+/** keepalived 2.2.7: the first rule without a preference gets 16384, each further one of the same family one less. */
+export const FIRST_DEFAULT_RULE_PRIORITY = 16384;
+
 export class ConfigBuilder {
   constructor(private readonly d: Diagnostics) {}
+
+  /** Rules written without a preference, numbered at the end of build() in file order. */
+  private unprioritized: { r: VirtualRule; n: N }[] = [];
 
   // ---------- value helpers ----------
   private need(n: N, count: number, what: string): boolean {
@@ -137,6 +143,7 @@ export class ConfigBuilder {
       linkbeatInterfaces: [], extra: {}, files,
     };
     const instances: N[] = [];
+    this.unprioritized = [];
     for (const n of nodes) {
       switch (n.keyword) {
         case 'global_defs': this.globalDefs(n, cfg.globalDefs); break;
@@ -168,7 +175,32 @@ export class ConfigBuilder {
       const vi = this.vrrpInstance(n, cfg.globalDefs);
       if (vi) cfg.vrrpInstances.push(vi);
     }
+    this.numberRules(nodes);
     return cfg;
+  }
+
+  /**
+   * keepalived gives a static or virtual rule without a preference the next number of a per-family
+   * counter that starts at 16384 and counts down, in the order the rules are written (a rule that
+   * could be either family counts as IPv4). vrrp_instance blocks are built after the others here,
+   * so the order comes from the statement tree, not from the build order.
+   */
+  private numberRules(nodes: N[]): void {
+    const order = new Map<N, number>();
+    const visit = (list: N[]): void => {
+      for (const x of list) {
+        order.set(x, order.size);
+        if (x.children) visit(x.children);
+      }
+    };
+    visit(nodes);
+    const next = { 4: FIRST_DEFAULT_RULE_PRIORITY, 6: FIRST_DEFAULT_RULE_PRIORITY };
+    for (const { r, n } of this.unprioritized.sort((a, b) => (order.get(a.n) ?? 0) - (order.get(b.n) ?? 0))) {
+      const fam = r.family ?? 4;
+      r.priority = next[fam]--;
+      this.d.warn('E_CONFIG_MISSING', n.file, n.line, `Rule has no preference specified - setting to ${r.priority}. This is probably not what you want.`);
+    }
+    this.unprioritized = [];
   }
 
   private defaultGlobals(): GlobalDefs {
@@ -453,6 +485,8 @@ export class ConfigBuilder {
     for (let i = 0; i < words.length; i++) {
       const w = words[i];
       if (['not', 'no_track', 'track'].includes(w)) { r.options[w] = 'true'; continue; }
+      if (w === 'inet6') { r.family = 6; continue; }
+      if (w === 'inet') { r.family = 4; continue; }
       if (['blackhole', 'prohibit', 'unreachable', 'nop'].includes(w)) { r.options.type = w; continue; }
       const v = words[i + 1];
       i++;
@@ -465,7 +499,7 @@ export class ConfigBuilder {
       else if (w === 'priority' || w === 'preference' || w === 'pref') r.priority = /^\d+$/.test(v) ? Number(v) : undefined;
       else r.options[w] = v;
     }
-    if (r.priority === undefined) this.d.warn('E_CONFIG_MISSING', n.file, n.line, 'Rule has no preference specified - setting to 16383. This is probably not what you want.');
+    if (r.priority === undefined) this.unprioritized.push({ r, n });
     return r;
   }
 

@@ -225,3 +225,24 @@ test('parsing a missing main file is fatal (exit 3)', () => {
   assert.equal(r.fatal, true);
   assert.equal(configTestExitCode(r), 3);
 });
+
+test('rules without a preference get 16384, 16383, ... per address family in file order, as keepalived 2.2.7 assigns them', () => {
+  // measured with keepalived 2.2.7 -t / -d on this very configuration: the vrrp_instance written first
+  // takes 16384 for IPv4; static_rules continue with 16383, 16382 (iif without family is IPv4); IPv6
+  // has its own counter; a rule with a preference neither takes nor consumes a number
+  const r = parseText(
+    'vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n virtual_ipaddress {\n  192.0.2.100/24\n }\n virtual_rules {\n  from 192.0.2.100 table 110\n  from 2001:db8::100 table 111\n }\n}\n'
+    + 'static_rules {\n iif eth0 table 100\n from 198.51.100.0/24 table 101 preference 200\n to 192.0.2.0/24 table 102\n iif eth1 table 103 inet6\n}\n',
+  );
+  assert.deepEqual(errors(r), []);
+  assert.deepEqual(r.config.vrrpInstances[0].virtualRules.map((x) => [x.family, x.priority]), [[4, 16384], [6, 16384]]);
+  assert.deepEqual(r.config.staticRules.map((x) => [x.family ?? 4, x.priority]), [[4, 16383], [4, 200], [4, 16382], [6, 16383]]);
+  const warned = r.diagnostics.filter((d) => d.code === 'E_CONFIG_MISSING').map((d) => [d.line, d.message]);
+  assert.deepEqual(warned, [
+    [8, 'Rule has no preference specified - setting to 16384. This is probably not what you want.'],
+    [9, 'Rule has no preference specified - setting to 16384. This is probably not what you want.'],
+    [13, 'Rule has no preference specified - setting to 16383. This is probably not what you want.'],
+    [15, 'Rule has no preference specified - setting to 16382. This is probably not what you want.'],
+    [16, 'Rule has no preference specified - setting to 16383. This is probably not what you want.'],
+  ]);
+});
