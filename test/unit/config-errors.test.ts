@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { parseConfig, configTestExitCode } from '../../src/config';
 import type { ConfigErrorCode, ParseResult } from '../../src/config';
 
@@ -16,14 +17,29 @@ function run(text: string, extra: Record<string, string> = {}): { r: ParseResult
   const file = path.join(dir, 'keepalived.conf');
   return { r: parseConfig(file, { configId: 'n1', checkScripts: false }), file };
 }
-function expectError(text: string, code: ConfigErrorCode, line: number, pattern: RegExp, extra: Record<string, string> = {}, exit = 4): void {
+/** The error must name `inFile` (a file of the test's directory, default the main file) and `line`. */
+function expectError(text: string, code: ConfigErrorCode, line: number, pattern: RegExp, extra: Record<string, string> = {}, exit = 4, inFile = 'keepalived.conf'): void {
   const { r, file } = run(text, extra);
   const e = r.diagnostics.find((d) => d.severity === 'error' && d.code === code);
   assert.ok(e, `expected ${code}, got ${JSON.stringify(r.diagnostics)}`);
   assert.equal(e.line, line);
-  assert.ok(e.file.endsWith(path.basename(e.file)) && (e.file === file || e.file.startsWith(path.dirname(file))));
+  assert.equal(e.file, path.join(path.dirname(file), inFile));
   assert.match(e.message, pattern);
   assert.equal(configTestExitCode(r), exit);
+}
+
+// The CLI end to end: keepalived-ts -t prints `file:line: error: message [CODE]` and exits with the code.
+const CLI = path.join(__dirname, '..', '..', 'src', 'cli.js');
+function cliTest(text: string, extra: Record<string, string> = {}): { code: number; stderr: string; dir: string } {
+  const dir = write({ 'keepalived.conf': text, ...extra });
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(CLI)}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`, '--', '-t', '-f', path.join(dir, 'keepalived.conf'), '-i', 'n1'], { encoding: 'utf8' });
+  return { code: r.status ?? -1, stderr: r.stderr, dir };
+}
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+function expectCliError(text: string, exit: number, inFile: string, line: number, message: string, code: ConfigErrorCode, extra: Record<string, string> = {}): void {
+  const r = cliTest(text, extra);
+  assert.equal(r.code, exit, r.stderr);
+  assert.match(r.stderr, new RegExp(`(^|\\n)${esc(path.join(r.dir, inFile))}:${line}: error: ${message} \\[${code}\\]`), r.stderr);
 }
 const inst = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n${body}\n virtual_ipaddress {\n  192.0.2.100\n }\n}\n`;
 
@@ -54,7 +70,7 @@ test('missing include file is E_CONFIG_INCLUDE_MISSING at the include line', () 
 });
 
 test('include loop is E_CONFIG_INCLUDE_LOOP naming the include line', () => {
-  expectError('include a.conf\n', 'E_CONFIG_INCLUDE_LOOP', 1, /includes itself/, { 'a.conf': 'include keepalived.conf\n' });
+  expectError('include a.conf\n', 'E_CONFIG_INCLUDE_LOOP', 1, /includes itself/, { 'a.conf': 'include keepalived.conf\n' }, 4, 'a.conf');
 });
 
 test('vrrp_strict: authentication and unicast peers are E_CONFIG_STRICT', () => {
@@ -85,4 +101,40 @@ test('enable_script_security with a world-writable script: keepalived message an
   assert.match(e.message, new RegExp(`Unsafe permissions found for script '${script}' - disabling.`));
   assert.equal(e.line, 4);
   assert.equal(configTestExitCode(r), 5);
+});
+
+test('keepalived-ts -t: a bad number prints file:line: error: and exits 4 (E_CONFIG_SYNTAX)', () => {
+  expectCliError(inst(' virtual_router_id 51\n priority abc'), 4, 'keepalived.conf', 4, "priority: expected an integer in \\[1, 255\\], got invalid number 'abc'", 'E_CONFIG_SYNTAX');
+});
+
+test('keepalived-ts -t: an unknown block prints file:line: error: and exits 4 (E_CONFIG_UNKNOWN_BLOCK)', () => {
+  expectCliError('global_defs {\n router_id r1\n}\nfoo_block {\n bar 1\n}\n', 4, 'keepalived.conf', 4, "Unknown block 'foo_block' - ignoring it and its contents", 'E_CONFIG_UNKNOWN_BLOCK');
+});
+
+test('keepalived-ts -t: an unclosed block prints its opening line and exits 4 (E_CONFIG_UNTERMINATED)', () => {
+  expectCliError('global_defs {\n router_id x\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n', 4, 'keepalived.conf', 4, "vrrp_instance VI_1: block opened here is not closed by '}'", 'E_CONFIG_UNTERMINATED');
+});
+
+test('keepalived-ts -t: a missing include file prints the include line and exits 4 (E_CONFIG_INCLUDE_MISSING)', () => {
+  expectCliError('global_defs {\n}\ninclude nothere.conf\n', 4, 'keepalived.conf', 3, "include: Config files missing 'nothere.conf'", 'E_CONFIG_INCLUDE_MISSING');
+});
+
+test('keepalived-ts -t: an include loop is reported in the included file that closes it and exits 4 (E_CONFIG_INCLUDE_LOOP)', () => {
+  const r = cliTest('global_defs {\n}\ninclude a.conf\n', { 'a.conf': '# loops back\ninclude keepalived.conf\n' });
+  assert.equal(r.code, 4, r.stderr);
+  const [main, a] = [path.join(r.dir, 'keepalived.conf'), path.join(r.dir, 'a.conf')];
+  assert.equal(r.stderr, `${a}:2: error: include: 'keepalived.conf' includes itself (${main} -> ${a} -> ${main}) [E_CONFIG_INCLUDE_LOOP]\n`);
+});
+
+test('keepalived-ts -t: vrrp_strict with authentication prints the instance line and exits 4 (E_CONFIG_STRICT)', () => {
+  const text = 'global_defs {\n vrrp_strict\n}\n' + inst(' virtual_router_id 51\n authentication {\n auth_type PASS\n auth_pass x\n }');
+  expectCliError(text, 4, 'keepalived.conf', 4, '\\(VI_1\\) Strict mode does not support authentication. Ignoring.', 'E_CONFIG_STRICT');
+});
+
+test('keepalived-ts -t: enable_script_security with a world-writable script prints the vrrp_script line and exits 5 (E_CONFIG_SCRIPT_SECURITY)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-sec-'));
+  const script = path.join(dir, 'chk.sh');
+  fs.writeFileSync(script, '#!/bin/sh\nexit 0\n');
+  fs.chmodSync(script, 0o777);
+  expectCliError(`global_defs {\n enable_script_security\n}\nvrrp_script chk {\n script "${script} arg"\n}\n`, 5, 'keepalived.conf', 4, `Unsafe permissions found for script '${esc(script)}' - disabling.`, 'E_CONFIG_SCRIPT_SECURITY');
 });
