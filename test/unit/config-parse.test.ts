@@ -138,8 +138,8 @@ test('@id conditional lines and @^id negations', () => {
   const text = fs.readFileSync(path.join(FIX, 'manpage', 'conditional.conf'), 'utf8');
   const main = parseText(text, 'main').config;
   assert.equal(main.globalDefs.routerId, 'main_router');
-  assert.equal(main.vrrpInstances[0].unicastSrcIp, '1.2.3.4');
-  assert.deepEqual(main.vrrpInstances[0].unicastPeers.map((p) => p.address), ['1.2.3.5', '1.2.3.6']);
+  assert.equal(main.vrrpInstances[0].unicastSrcIp, '192.0.2.4');
+  assert.deepEqual(main.vrrpInstances[0].unicastPeers.map((p) => p.address), ['192.0.2.5', '192.0.2.6']);
   const other = parseText(text, 'other').config;
   assert.equal(other.globalDefs.routerId, os.hostname());
   assert.equal(other.vrrpInstances[0].unicastPeers.length, 3);
@@ -150,7 +150,7 @@ test('$PARAM definitions, ${PARAM} recursive expansion at use time, $X expanding
   const vi = parseText(text, 'main').config.vrrpInstances[0];
   assert.equal(vi.priority, 240);
   assert.equal(vi.advertInt, 2);
-  assert.deepEqual(vi.virtualIpaddress.map((a) => a.address), ['10.2.0.100', '10.2.10.100']);
+  assert.deepEqual(vi.virtualIpaddress.map((a) => a.address), ['192.0.2.100', '192.0.2.200']);
   const b = parseText(text, 'backup').config.vrrpInstances[0];
   assert.equal(b.priority, 200);
   assert.equal(b.advertInt, 1);
@@ -160,26 +160,27 @@ test('multi-line parameters expand into whole blocks', () => {
   const text = fs.readFileSync(path.join(FIX, 'manpage', 'multiline.conf'), 'utf8');
   const c = parseText(text, 'high').config;
   assert.deepEqual(c.vrrpInstances.map((v) => [v.name, v.interface, v.priority, v.useVmac, v.virtualIpaddress[0].address]), [
-    ['VI_0', 'eth0.0', 130, 'vrrp0.1', '10.0.0.254'],
-    ['VI_1', 'eth0.1', 130, 'vrrp1.1', '10.0.1.254'],
+    ['VI_0', 'eth0.0', 130, 'vrrp0.1', '192.0.2.250'],
+    ['VI_1', 'eth0.1', 130, 'vrrp1.1', '192.0.2.251'],
   ]);
 });
 
 test('~SEQ / ~SEQx generators', () => {
   const c = parseText(fs.readFileSync(path.join(FIX, 'manpage', 'sequence.conf'), 'utf8')).config;
   const v6 = c.vrrpInstances[0].virtualIpaddress.map((a) => a.address);
-  assert.deepEqual(v6.slice(0, 4), ['fe80::20:90:1', 'fe80::20:a0:1', 'fe80::20:b0:1', 'fe80::20:c0:1']);
+  assert.deepEqual(v6.slice(0, 4), ['2001:db8::20:90:1', '2001:db8::20:a0:1', '2001:db8::20:b0:1', '2001:db8::20:c0:1']);
   assert.equal(v6.length, 4 + 4 * 7);
-  assert.equal(v6[4], 'fe81::10:90:12');
-  assert.deepEqual(c.vrrpInstances[1].virtualIpaddress.map((a) => a.address), ['10.0.0.1', '10.0.1.1', '10.0.2.1', '10.0.3.1']);
+  assert.equal(v6[4], '2001:db8:1::10:90:12');
+  assert.equal(v6[10], '2001:db8:1::10:90:c');
+  assert.deepEqual(c.vrrpInstances[1].virtualIpaddress.map((a) => a.address), ['192.0.2.10', '192.0.2.11', '192.0.2.12', '192.0.2.13']);
 });
 
 test('~LST generators: several variables, nesting, combined with ~SEQ', () => {
   const a = parseText(fs.readFileSync(path.join(FIX, 'manpage', 'list.conf'), 'utf8')).config.vrrpInstances[0].virtualIpaddress.map((x) => x.address);
-  assert.deepEqual(a.slice(0, 4), ['192.168.10.1', '192.168.20.4', '192.168.5.6', '192.168.12.8']);
-  assert.deepEqual(a.slice(4, 7), ['192.169.1.5', '192.169.1.6', '192.169.1.7']);
+  assert.deepEqual(a.slice(0, 4), ['192.0.2.101', '192.0.2.204', '192.0.2.56', '192.0.2.128']);
+  assert.deepEqual(a.slice(4, 7), ['198.51.100.15', '198.51.100.16', '198.51.100.17']);
   assert.equal(a.length, 4 + 12 + 12);
-  assert.deepEqual(a.slice(16, 19), ['192.168.10.1', '192.170.10.1', '192.172.10.1']);
+  assert.deepEqual(a.slice(16, 22), ['198.51.100.101', '198.51.100.121', '198.51.100.141', '198.51.100.204', '198.51.100.224', '198.51.100.244']);
 });
 
 test('blocks: "{" on the next line and several blocks on one line', () => {
