@@ -33,6 +33,8 @@ export interface GlobalDefs extends Located {
   smtpConnectTimeout: number;
   /** keepalived-ts extension: STARTTLS use ('off' like keepalived, 'opportunistic', 'require') */
   smtpStarttls?: 'off' | 'opportunistic' | 'require';
+  /** keepalived-ts extension: PEM CA file trusted for the SMTP server's certificate (default: system CAs) */
+  smtpTlsCaFile?: string;
   /** keepalived-ts extension: SMTP AUTH credentials */
   smtpAuthUser?: string;
   smtpAuthPass?: string;
@@ -137,6 +139,11 @@ export interface VirtualAddress {
   track?: boolean;
   noTrack?: boolean;
   preferredLft?: string;
+  /** static addresses: the track_group whose instances follow this address */
+  trackGroup?: string;
+  mngtmpaddr?: boolean;
+  /** use_vmac on a single VIP */
+  useVmac?: boolean;
   /** the address line as written */
   raw: string;
   file: string;
@@ -155,9 +162,19 @@ export interface VirtualRoute extends Located {
   scope?: string;
   type?: string;
   blackhole?: boolean;
+  /** multipath: `nexthop via X dev Y weight N onlink ...`, in order */
+  nexthops?: RouteNexthop[];
   /** all further options, keyword -> value */
   options: Record<string, string>;
   raw: string;
+}
+
+export interface RouteNexthop {
+  via?: string;
+  dev?: string;
+  weight?: number;
+  onlink?: boolean;
+  options: Record<string, string>;
 }
 
 export interface VirtualRule extends Located {

@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import { Diagnostics } from './errors';
 import type {
   Checker, CheckerType, Extra, GenericNode, GlobalDefs, KeepalivedConfig, NotifyCommand, RealServer,
-  TrackFile, TrackInterface, TrackRef, TrackScript, UnicastPeer, UrlSpec, VirtualAddress, VirtualRoute,
+  RouteNexthop, TrackFile, TrackInterface, TrackRef, TrackScript, UnicastPeer, UrlSpec, VirtualAddress, VirtualRoute,
   VirtualRule, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpTrackProcess,
 } from './model';
 import { tokenize } from './lexer';
@@ -17,12 +17,14 @@ type N = GenericNode;
 /** Keywords we accept but keep untyped (in `extra`), per block, from keepalived.conf(5). */
 const GLOBAL_EXTRA = new Set(('admin bfd_cpu_affinity bfd_process_name bfd_rlimit_rttime bfd_rt_priority checker_cpu_affinity checker_log_all_failures checker_process_name checker_rlimit_rttime checker_rt_priority child_wait_time config_save_dir data_use_instance dbus_service_name default_interface disable_local_igmp enable_dbus enable_snmp_checker enable_snmp_rfc enable_snmp_rfcv2 enable_snmp_rfcv3 enable_snmp_vrrp enable_snmp_keepalived enable_traps fifo_write_vrrp_states_on_reload include_check linkbeat_use_polling log_unknown_vrids lvs_flush_on_stop lvs_netlink_cmd_rcv_bufs lvs_netlink_cmd_rcv_bufs_force lvs_netlink_monitor_rcv_bufs lvs_netlink_monitor_rcv_bufs_force lvs_notify_fifo_script namespace_with_ipsets net_namespace_ipvs nftables nftables_counters nftables_ifindex nftables_ipvs nftables_ipvs_priority nftables_ipvs_start_fwmark nftables_priority no_checker_emails no_email_faults notify_fifo_script process_monitor_rcv_bufs process_monitor_rcv_bufs_force process_name process_names random_seed reload_check_config reload_file reload_repeat reload_time_file rs_init_notifies shutdown_script shutdown_script_timeout smtp_alert smtp_alert_checker smtp_alert_vrrp snmp_socket startup_script startup_script_timeout tmp_config_directory umask use_pid_dir vmac_addr_prefix vmac_prefix vrrp_cpu_affinity vrrp_down_timer_adverts vrrp_garp_extra_if vrrp_ipsets vrrp_iptables vrrp_min_garp vrrp_netlink_cmd_rcv_bufs vrrp_netlink_cmd_rcv_bufs_force vrrp_netlink_monitor_rcv_bufs vrrp_netlink_monitor_rcv_bufs_force vrrp_notify_fifo_script vrrp_notify_priority_changes vrrp_process_name vrrp_rlimit_rttime vrrp_rt_priority vrrp_rx_bufs_multiplier vrrp_rx_bufs_policy lvs_sync_daemon_interface lvs_timeouts_tcp vrrp_mcast_group4_ttl vrrp_garp_lower_prio_repeat_').split(' '));
 const INSTANCE_EXTRA = new Set('down_timer_adverts garp_extra_if kernel_rx_buf_size linkbeat_use_polling mcast_dst_ip old_unicast_checksum promote_secondaries track_src_ip unicast_fault_no_peer use_vmac_addr vrf notify_priority_changes lvs_sync_daemon_interface dont_use_vmac_addr'.split(' '));
-const VS_EXTRA = new Set('ha_suspend persistence_engine sh mh ip_family snmp_name sorry_server_lvs_method lthreshold uthreshold retry delay_before_retry warmup connect_timeout lvs_method lvs_sched'.split(' '));
-const RS_EXTRA = new Set('uthreshold lthreshold retry delay_before_retry warmup connect_timeout alpha'.split(' '));
+const VS_EXTRA = new Set('ha_suspend persistence_engine sh mh ip_family snmp_name sorry_server_lvs_method lthreshold uthreshold retry delay_before_retry warmup connect_timeout lvs_method lvs_sched flag-1 flag-2 flag-3 sh-port sh-fallback mh-port mh-fallback'.split(' '));
+const RS_EXTRA = new Set('uthreshold lthreshold retry delay_before_retry warmup connect_timeout alpha lvs_method virtualhost snmp_name'.split(' '));
 const CHECKER_EXTRA = new Set('log_all_failures http_protocol enable_sni fast_recovery require_reply min_reply_length max_reply_length payload ca certificate key password user'.split(' '));
 const URL_EXTRA = new Set('regex_max_offset regex_min_offset regex_options regex_stack'.split(' '));
 
-const TOP_EXTRA = new Set(['bfd_instance', 'garp_group', 'track_group', 'vrrp_garp_group', 'linkbeat_interfaces']);
+const TOP_EXTRA = new Set(['bfd_instance', 'garp_group', 'track_group', 'vrrp_garp_group', 'linkbeat_interfaces', 'interface_up_down_delays', 'SSL']);
+/** Daemon facilities keepalived.conf(5) lists before global_defs; they are written at the top level. */
+const TOP_GLOBAL = new Set(['use_polling', 'old_unicast_checksum', 'use_pid_dir', 'linkbeat_use_polling', 'child_wait_time', 'namespace_with_ipsets', 'net_namespace_ipvs']);
 
 function isIp(s: string): 4 | 6 | 0 {
   return net.isIP(s) as 4 | 6 | 0;
@@ -164,9 +166,9 @@ export class ConfigBuilder {
         case 'linkbeat_interfaces': for (const c of this.items(n)) cfg.linkbeatInterfaces.push(c.keyword); (cfg.extra[n.keyword] ??= []).push(n); break;
         case 'net_namespace': cfg.globalDefs.netNamespace = n.args[0]; break;
         case 'instance': cfg.globalDefs.instance = n.args[0]; break;
-        case 'use_polling': case 'old_unicast_checksum': (cfg.globalDefs.extra[n.keyword] ??= []).push(n.args); break;
         default:
-          if (TOP_EXTRA.has(n.keyword)) (cfg.extra[n.keyword] ??= []).push(n);
+          if (TOP_GLOBAL.has(n.keyword)) (cfg.globalDefs.extra[n.keyword] ??= []).push(n.args);
+          else if (TOP_EXTRA.has(n.keyword)) (cfg.extra[n.keyword] ??= []).push(n);
           else if (n.children) this.d.error('E_CONFIG_UNKNOWN_BLOCK', n.file, n.line, `Unknown block '${n.keyword}' - ignoring it and its contents`);
           else this.d.warn('E_CONFIG_UNKNOWN_KEYWORD', n.file, n.line, `Unknown keyword '${n.keyword}'`);
       }
@@ -241,6 +243,7 @@ export class ConfigBuilder {
           else this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `smtp_starttls: expected off|opportunistic|require, got '${v}'`);
           break;
         }
+        case 'smtp_tls_ca_file': if (this.need(n, 1, 'a CA file (PEM)')) g.smtpTlsCaFile = n.args[0]; break;
         case 'smtp_auth_user': if (this.need(n, 1, 'a user name')) g.smtpAuthUser = n.args[0]; break;
         case 'smtp_auth_pass': if (this.need(n, 1, 'a password')) g.smtpAuthPass = n.args[0]; break;
         case 'notify_script_timeout': g.notifyScriptTimeout = this.secs(n, 0, 0, 86400) ?? g.notifyScriptTimeout; break;
@@ -352,6 +355,7 @@ export class ConfigBuilder {
           r.weight = this.int(c, i + 1, -254, 254);
           i++;
         } else if (a === 'reverse') r.reverse = true;
+        else if (a === 'noreverse') r.reverse = false;
         else this.d.warn('E_CONFIG_SYNTAX', c.file, c.line, `${what} ${c.keyword}: unknown option '${a}'`);
       }
       out.push(r);
@@ -428,6 +432,9 @@ export class ConfigBuilder {
         case 'label': a.label = val(); break;
         case 'peer': a.peer = val(); break;
         case 'preferred_lft': a.preferredLft = val(); break;
+        case 'track_group': a.trackGroup = val(); break;
+        case 'mngtmpaddr': a.mngtmpaddr = true; break;
+        case 'use_vmac': a.useVmac = true; break;
         case 'nodad': case '-nodad': a.nodad = true; break;
         case 'noprefixroute': a.noprefixroute = true; break;
         case 'home': case 'homeaddress': a.homeaddress = true; break;
@@ -444,22 +451,41 @@ export class ConfigBuilder {
   route(n: N): VirtualRoute | undefined {
     const words = [n.keyword, ...n.args];
     const r: VirtualRoute = { to: '', family: 4, options: {}, raw: words.join(' '), file: n.file, line: n.line };
-    const VALUED = new Set(['src', 'via', 'gw', 'or', 'dev', 'table', 'metric', 'scope', 'proto', 'protocol', 'realms', 'mtu', 'advmss', 'rtt', 'rttvar', 'reordering', 'window', 'cwnd', 'initcwnd', 'initrwnd', 'ssthresh', 'rto_min', 'hoplimit', 'features', 'quickack', 'congctl', 'pref', 'fastopen_no_cookie', 'ttl-propagate', 'tos', 'dsfield', 'nexthop', 'expires', 'encap', 'weight', 'onlink', 'mtu_lock']);
+    const VALUED = new Set(['src', 'via', 'gw', 'or', 'dev', 'table', 'metric', 'priority', 'preference', 'scope', 'track_group', 'vrf', 'proto', 'protocol', 'realms', 'mtu', 'advmss', 'rtt', 'rttvar', 'reordering', 'window', 'cwnd', 'initcwnd', 'initrwnd', 'ssthresh', 'rto_min', 'hoplimit', 'features', 'quickack', 'congctl', 'pref', 'fastopen_no_cookie', 'ttl-propagate', 'tos', 'dsfield', 'nexthop', 'expires', 'encap', 'weight', 'onlink', 'mtu_lock']);
     const TYPES = new Set(['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'local', 'broadcast', 'multicast', 'anycast', 'nat']);
+    // metrics may carry 'lock' before their value (ip route: `mtu lock 1400`)
+    const LOCKABLE = new Set(['mtu', 'advmss', 'rtt', 'rttvar', 'reordering', 'window', 'cwnd', 'initcwnd', 'initrwnd', 'ssthresh', 'rto_min', 'hoplimit']);
+    let nexthop: RouteNexthop | undefined;
     for (let i = 0; i < words.length; i++) {
       const w = words[i];
       if (w === 'to') continue;
-      if (TYPES.has(w)) { r.type = w; if (w === 'blackhole') r.blackhole = true; continue; }
-      if (VALUED.has(w)) {
+      // `nexthop via X [dev Y] [weight N] [onlink]`, repeated: everything after the first one belongs to a nexthop
+      if (w === 'nexthop') { nexthop = { options: {} }; (r.nexthops ??= []).push(nexthop); continue; }
+      if (nexthop) {
+        if (w === 'onlink') { nexthop.onlink = true; continue; }
         const v = words[i + 1];
         i++;
+        if (v === undefined) { this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `route: nexthop '${w}' needs a value`); break; }
+        if (w === 'via') nexthop.via = v;
+        else if (w === 'dev') nexthop.dev = v;
+        else if (w === 'weight') nexthop.weight = /^\d+$/.test(v) ? Number(v) : undefined;
+        else nexthop.options[w] = v;
+        continue;
+      }
+      if (w === 'inet6') { r.family = 6; continue; }
+      if (w === 'append') { r.options[w] = 'true'; continue; }
+      if (TYPES.has(w)) { r.type = w; if (w === 'blackhole') r.blackhole = true; continue; }
+      if (VALUED.has(w)) {
+        let v = words[i + 1];
+        i++;
+        if (v === 'lock' && LOCKABLE.has(w) && words[i + 1] !== undefined) { i++; v = `lock ${words[i]}`; }
         if (v === undefined) { this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `route: '${w}' needs a value`); break; }
         if (w === 'src') r.src = v;
         else if (w === 'via' || w === 'gw') { r.via = v; if (w === 'gw') this.d.warn('E_CONFIG_SYNTAX', n.file, n.line, '"gw" for routes is deprecated. Please use "via"'); }
         else if (w === 'dev') r.dev = v;
         else if (w === 'table') r.table = v;
         else if (w === 'scope') r.scope = v;
-        else if (w === 'metric') r.metric = /^\d+$/.test(v) ? Number(v) : undefined;
+        else if (w === 'metric' || w === 'priority' || w === 'preference') r.metric = /^\d+$/.test(v) ? Number(v) : undefined;
         else r.options[w] = v;
         continue;
       }
@@ -475,7 +501,8 @@ export class ConfigBuilder {
       this.d.warn('E_CONFIG_SYNTAX', n.file, n.line, `route: unknown option '${w}' - ignoring`);
     }
     if (!r.to) { this.d.error('E_CONFIG_SYNTAX', n.file, n.line, 'route: missing destination'); return undefined; }
-    if (r.via && isIp(r.via)) r.family = isIp(r.via) as 4 | 6;
+    const via = r.via ?? r.nexthops?.find((h) => h.via)?.via;
+    if (via && isIp(via)) r.family = isIp(via) as 4 | 6;
     return r;
   }
 
@@ -484,7 +511,7 @@ export class ConfigBuilder {
     const r: VirtualRule = { options: {}, raw: words.join(' '), file: n.file, line: n.line };
     for (let i = 0; i < words.length; i++) {
       const w = words[i];
-      if (['not', 'no_track', 'track'].includes(w)) { r.options[w] = 'true'; continue; }
+      if (['not', 'no_track', 'track', 'l3mdev'].includes(w)) { r.options[w] = 'true'; continue; }
       if (w === 'inet6') { r.family = 6; continue; }
       if (w === 'inet') { r.family = 4; continue; }
       if (['blackhole', 'prohibit', 'unreachable', 'nop'].includes(w)) { r.options.type = w; continue; }

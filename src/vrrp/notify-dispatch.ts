@@ -37,6 +37,7 @@ export function smtpConfigOf(g: KeepalivedConfig['globalDefs']): SmtpConfig | nu
     from: g.notificationEmailFrom, to: g.notificationEmail,
     starttls: g.smtpStarttls ?? 'off',
     auth: g.smtpAuthUser !== undefined ? { user: g.smtpAuthUser, pass: g.smtpAuthPass ?? '' } : undefined,
+    ...(g.smtpTlsCaFile !== undefined ? { tlsCaFile: g.smtpTlsCaFile } : {}),
   };
 }
 

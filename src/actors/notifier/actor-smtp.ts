@@ -13,7 +13,7 @@
  */
 import type { SendMailOptions, Transporter } from 'nodemailer';
 import { defineActor, type ActorContext } from '../runtime';
-import { MailQueue, createSmtpTransport, instanceAlert, groupAlert, shouldEmail, type SmtpConfig, type MailAlert, type AlertState } from './smtp';
+import { MailQueue, createSmtpTransport, smtpPermanent, instanceAlert, groupAlert, shouldEmail, type SmtpConfig, type MailAlert, type AlertState } from './smtp';
 import type { LogRequest } from './job-messages';
 
 export interface SmtpActorInit {
@@ -82,8 +82,7 @@ function makeQueue(ctx: Ctx, init: SmtpActorInit, getW: () => Working | undefine
       }
       return r;
     } catch (e) {
-      const code = (e as { responseCode?: number }).responseCode;
-      const permanent = code !== undefined && code >= 500 && code < 600;
+      const permanent = smtpPermanent(e);
       if (w && inflight && !permanent) {
         w.snap.pending.unshift(inflight); // MailQueue retries it first
         ctx.report(w.snap);

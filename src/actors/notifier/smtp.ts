@@ -12,13 +12,16 @@
  * notification_email_from = keepalived@<local host name>, router_id = local host name.
  * A state already mailed is not mailed again (last_email_state); `no_email_faults` skips FAULT.
  *
- * Beyond keepalived (our own global_defs keywords, documented in docs): `smtp_starttls` (use STARTTLS
- * when offered; `smtp_starttls require` to refuse a server without it) and `smtp_auth_user` /
- * `smtp_auth_pass`.
+ * Beyond keepalived (our own global_defs keywords, documented in config/README.md): `smtp_starttls`
+ * (use STARTTLS when offered; `smtp_starttls require` to refuse a server without it),
+ * `smtp_tls_ca_file` (PEM CA bundle that replaces the system CAs when verifying the server's
+ * certificate) and `smtp_auth_user` / `smtp_auth_pass`. The certificate is always verified (name and
+ * chain); a failed verification is an E_SMTP_TLS error and the mail is never sent in clear instead.
  *
  * Sending never delays the caller: MailQueue.enqueue() returns at once; delivery is retried with
  * exponential backoff until the server accepts; the queue is bounded and drops its oldest mail.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import nodemailer from 'nodemailer';
 import type { SendMailOptions, Transporter } from 'nodemailer';
@@ -41,6 +44,46 @@ export interface SmtpConfig {
   starttls?: 'off' | 'opportunistic' | 'require';
   /** ours: AUTH credentials */
   auth?: { user: string; pass: string };
+  /** ours: `smtp_tls_ca_file` — PEM file of the CA(s) trusted for the server's certificate (default: system CAs) */
+  tlsCaFile?: string;
+}
+
+/** Our error codes for a failed delivery (logged as `code`; nodemailer's own code goes to `smtpCode`). */
+export type SmtpErrorCode = 'E_SMTP_TLS' | 'E_SMTP_AUTH' | 'E_SMTP_TIMEOUT' | 'E_SMTP_REJECTED' | 'E_SMTP_CONNECT';
+
+const TLS_ERRNO = /^(ERR_TLS_|ERR_SSL_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|CERT_|HOSTNAME_MISMATCH)/;
+
+/** Classify a nodemailer / socket error: TLS (STARTTLS missing or refused, certificate not trusted), AUTH, timeout, 5xx, other. */
+export function smtpErrorCode(e: unknown): SmtpErrorCode {
+  const err = (e ?? {}) as { code?: string; responseCode?: number; message?: string; cause?: { code?: string } };
+  const code = err.code ?? '';
+  // first: a server refusing STARTTLS answers 500/502, which is not a rejection of the mail
+  if (code === 'ETLS' || TLS_ERRNO.test(code) || TLS_ERRNO.test(err.cause?.code ?? '') || /certificate|STARTTLS|TLS/i.test(err.message ?? '')) return 'E_SMTP_TLS';
+  if (code === 'EAUTH') return 'E_SMTP_AUTH';
+  if (err.responseCode !== undefined && err.responseCode >= 500 && err.responseCode < 600) return 'E_SMTP_REJECTED';
+  if (code === 'ETIMEDOUT' || /timeout/i.test(err.message ?? '')) return 'E_SMTP_TIMEOUT';
+  return 'E_SMTP_CONNECT';
+}
+
+/** A failure that retrying cannot fix: a 5xx reply to the mail or to AUTH (a TLS failure is retried). */
+export function smtpPermanent(e: unknown): boolean {
+  const c = smtpErrorCode(e);
+  const rc = (e as { responseCode?: number } | undefined)?.responseCode;
+  return c === 'E_SMTP_REJECTED' || (c === 'E_SMTP_AUTH' && rc !== undefined && rc >= 500 && rc < 600);
+}
+
+/**
+ * TLS options for nodemailer: the CA file replaces the system CAs. An unreadable file trusts nothing
+ * (`ca: []` — every server certificate then fails verification, E_SMTP_TLS) rather than silently
+ * falling back to the system CAs; `caError` says why.
+ */
+export function tlsOptions(cfg: Pick<SmtpConfig, 'tlsCaFile' | 'host'>): { tls: { ca?: Buffer[]; rejectUnauthorized: true; minVersion: 'TLSv1.2' }; caError?: string } {
+  if (!cfg.tlsCaFile) return { tls: { rejectUnauthorized: true, minVersion: 'TLSv1.2' } };
+  try {
+    return { tls: { ca: [fs.readFileSync(cfg.tlsCaFile)], rejectUnauthorized: true, minVersion: 'TLSv1.2' } };
+  } catch (e) {
+    return { tls: { ca: [], rejectUnauthorized: true, minVersion: 'TLSv1.2' }, caError: `smtp_tls_ca_file ${cfg.tlsCaFile}: ${(e as Error).message}` };
+  }
 }
 
 export interface MailAlert {
@@ -117,6 +160,7 @@ export function createSmtpTransport(cfg: SmtpConfig): Transporter {
     socketTimeout: timeout,
     ignoreTLS: (cfg.starttls ?? 'off') === 'off',
     requireTLS: cfg.starttls === 'require',
+    tls: tlsOptions(cfg).tls,
     auth: cfg.auth ? { user: cfg.auth.user, pass: cfg.auth.pass } : undefined,
   });
 }
@@ -158,6 +202,8 @@ export class MailQueue {
 
   constructor(readonly cfg: SmtpConfig, private readonly opts: MailQueueOptions = {}) {
     this.backoff = opts.initialBackoffMs ?? 1000;
+    const { caError } = tlsOptions(cfg);
+    if (caError && (cfg.starttls ?? 'off') !== 'off') opts.log?.error({ code: 'E_SMTP_TLS_CA', file: cfg.tlsCaFile }, `${caError} - no server certificate will be trusted`);
     if (opts.send) this.send = opts.send;
     else {
       const t = createSmtpTransport(cfg);
@@ -211,9 +257,10 @@ export class MailQueue {
           this.opts.log?.info({ subject: alert.subject }, 'SMTP alert successfully sent.');
         } catch (e) {
           const err = e as { responseCode?: number; code?: string; message?: string };
-          if (err.responseCode !== undefined && err.responseCode >= 500 && err.responseCode < 600) {
+          const code = smtpErrorCode(err);
+          if (smtpPermanent(err)) {
             this.stats.rejected++;
-            this.opts.log?.error({ subject: alert.subject, responseCode: err.responseCode }, `SMTP server rejected alert: ${err.message}`);
+            this.opts.log?.error({ code, subject: alert.subject, responseCode: err.responseCode }, `SMTP server rejected alert: ${err.message}`);
             continue;
           }
           this.q.unshift(alert);
@@ -221,8 +268,8 @@ export class MailQueue {
           const delay = this.backoff;
           this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 60_000);
           this.opts.log?.warn(
-            { err: err.message, code: err.code, retryInMs: delay, server: `${this.cfg.host}:${this.cfg.port ?? 25}` },
-            'Error connecting to SMTP server - will retry',
+            { err: err.message, code, smtpCode: err.code, retryInMs: delay, server: `${this.cfg.host}:${this.cfg.port ?? 25}` },
+            code === 'E_SMTP_TLS' ? `SMTP TLS failure - alert not sent, will retry: ${err.message}` : 'Error connecting to SMTP server - will retry',
           );
           this.timer = setTimeout(() => {
             this.timer = undefined;
