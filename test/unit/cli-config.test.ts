@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseArgs, daemonOptions, SIGNUMS } from '../../src/cli';
+import { configFiles, configIdOf, goldenPathOf, normalizedModel } from '../helpers/config-golden';
 
 function repoRoot(): string {
   let d = __dirname;
@@ -18,27 +19,18 @@ function cli(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(CLI)}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`, '--', ...args], { encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
-function confs(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...confs(p));
-    else if (e.name.endsWith('.conf')) out.push(p);
-  }
-  return out.sort();
-}
 
-test('-t exits 0 and -d --json prints the typed model for every example and man-page snippet', () => {
-  const files = [...confs(path.join(ROOT, 'config', 'examples')), ...confs(path.join(ROOT, 'test', 'fixtures', 'config', 'manpage'))];
-  assert.ok(files.length >= 20);
+test('-t exits 0 and -d --json prints the typed model pinned by the golden file, for every example and man-page snippet', () => {
+  const files = configFiles();
+  assert.ok(files.length >= 30);
   for (const f of files) {
-    const id = path.basename(f) === 'multiline.conf' ? 'high' : 'main';
+    const id = configIdOf(f);
     const t = cli(['-t', '-f', f, '-i', id]);
     assert.equal(t.code, 0, `${f}: ${t.stderr}`);
+    assert.doesNotMatch(t.stderr, /: error: /, f);
     const d = cli(['-d', '--json', '-f', f, '-i', id]);
-    assert.equal(d.code, 0, f);
-    const model = JSON.parse(d.stdout);
-    assert.ok(Array.isArray(model.vrrpInstances) && model.globalDefs, f);
+    assert.equal(d.code, 0, `${f}: ${d.stderr}`);
+    assert.equal(normalizedModel(JSON.parse(d.stdout)), fs.readFileSync(goldenPathOf(f), 'utf8'), `${f}: -d --json differs from ${goldenPathOf(f)}`);
   }
 });
 
