@@ -29,7 +29,7 @@ import { initialScriptState, scriptResult, scriptOk, runScript, type ScriptState
 import { notifyInvocations, execNotifies, fifoLine, FifoWriter, type NotifyConfig, type NotifyState, type NotifyInvocation } from './actors/notifier/notify';
 import { checkScriptSecure, defaultScriptUser } from './actors/notifier/security';
 import { MailQueue, instanceAlert, groupAlert, shouldEmail, type SmtpConfig, type AlertState } from './actors/notifier/smtp';
-import { planSyncGroups, memberFault, nextGroupState, type SyncGroupPlan, type GroupState } from './vrrp/sync-group';
+import { planSyncGroups, memberFault, canGoMaster, groupOnTransition, type SyncGroupPlan, type GroupState, type MemberView } from './vrrp/sync-group';
 import { ScriptJobs } from './vrrp/script-jobs';
 import { MonitorDispatch, MONITOR_KINDS, trackedInterfaces } from './vrrp/trackers';
 import { FileProcessTrackers } from './vrrp/track-file-process';
@@ -327,7 +327,8 @@ export class Daemon {
     };
     this.insts.set(vi.name, inst);
     if (usesAh(r)) this.ah.attach(r, (ra) => this.onAdvert(rec, ra), (reason) => { bump(inst.drops, reason); this.counters.rxTotal++; this.counters.rxDropped++; });
-    const init: VrrpActorInit = { params: r.params, carry };
+    // a sync group member becomes MASTER only when its group lets it (vrrp_sync_can_goto_master)
+    const init: VrrpActorInit = { params: this.sync.groupOf.has(vi.name) ? { ...r.params, syncGroup: true } : r.params, carry };
     if (!carry) {
       // keepalived at start-up: VIPs left on the interface by an earlier run (kill -9 leaves them)
       // are removed before the instance runs, so a node that comes back as BACKUP never answers
@@ -480,6 +481,12 @@ export class Daemon {
         this.log.info({ instance: name, from: i.from, priority: i.priority }, `(${name}) Received advert from ${i.from} with lower priority ${i.priority}, ours ${inst.state?.effectivePriority ?? inst.vi.priority}${inst.r.params.lowerPrioNoAdvert ? '' : ', forcing new election'}`);
         this.notifiers.masterRxLowerPri(name, inst.notify, inst.state?.effectivePriority ?? 0);
         return;
+      case 'syncWant':
+        if (i.master) {
+          this.log.info({ instance: name }, `(${name}) Receive advertisement timeout`);
+          this.syncTryMaster(inst);
+        }
+        return;
       case 'priorityChanged':
         this.log.info({ instance: name, from: i.from, to: i.to }, `(${name}) Changing effective priority from ${i.from} to ${i.to}`);
         return;
@@ -616,7 +623,7 @@ export class Daemon {
     this.enqueue(inst, 'notify', async () => {
       this.notifiers.instance(name, inst.notify, st, prio, inst.smtpAlert);
     });
-    this.updateGroup(inst);
+    this.updateGroup(inst, to);
   }
 
   /**
@@ -663,20 +670,46 @@ export class Daemon {
     return this.cfg.vrrpSyncGroups.find((g) => g.name === name);
   }
 
+  private memberViews(gname: string): MemberView[] {
+    return (this.sync.groups.get(gname) ?? []).map((m) => {
+      const st = this.insts.get(m)?.state;
+      return { name: m, state: st?.state ?? 'INIT', wantMaster: !!st?.syncWantMaster };
+    });
+  }
+
+  /**
+   * A member's Master_Down_Timer expired (it wants MASTER): keepalived vrrp_sync_can_goto_master. When
+   * the group is MASTER or every other member wants MASTER too, it goes MASTER and the group with it
+   * (the others follow through groupOnTransition); otherwise it stays BACKUP and its timer runs again.
+   */
+  private syncTryMaster(inst: Inst): void {
+    const gname = this.sync.groupOf.get(inst.vi.name);
+    if (!gname) {
+      this.sup.send(inst.id, { type: 'sync', to: 'MASTER' } satisfies ToVrrpActor);
+      return;
+    }
+    const views = this.memberViews(gname);
+    if (!canGoMaster(this.groupStates.get(gname) ?? 'INIT', inst.vi.name, views)) return;
+    this.sup.send(inst.id, { type: 'sync', to: 'MASTER' } satisfies ToVrrpActor);
+  }
+
   /** A member changed state: the group follows (vrrp_sync_fault / vrrp_sync_backup / vrrp_sync_master). */
-  private updateGroup(inst: Inst): void {
+  private updateGroup(inst: Inst, to: string): void {
     const gname = this.sync.groupOf.get(inst.vi.name);
     if (!gname) return;
-    const members = this.sync.groups.get(gname) ?? [];
     const prev = this.groupStates.get(gname) ?? 'INIT';
-    const next = nextGroupState(prev, members.map((m) => this.insts.get(m)?.state?.state ?? 'INIT'));
-    if (next === prev) return;
-    this.groupStates.set(gname, next);
-    if (next === 'INIT') return;
-    this.log.info({ group: gname, from: prev, to: next }, `VRRP_Group(${gname}) Syncing instances to ${next} state`);
+    const step = groupOnTransition(prev, inst.vi.name, to as MemberView['state'], this.memberViews(gname));
+    if (!step.changed) return;
+    this.groupStates.set(gname, step.state);
+    if (step.state === 'INIT') return;
+    this.log.info({ group: gname, from: prev, to: step.state }, `VRRP_Group(${gname}) Syncing instances to ${step.state} state`);
+    for (const f of step.force) {
+      const m = this.insts.get(f.name);
+      if (m) this.sup.send(m.id, { type: 'sync', to: f.to } satisfies ToVrrpActor);
+    }
     const g = this.groupDef(gname);
     if (!g) return;
-    const st = next as NotifyState;
+    const st = step.state as NotifyState;
     const cfg: NotifyConfig = { notify: g.notify, notifyMaster: g.notifyMaster, notifyBackup: g.notifyBackup, notifyFault: g.notifyFault, notifyStop: g.notifyStop } as NotifyConfig;
     this.enqueue(inst, 'group notify', async () => {
       this.notifiers.group(gname, cfg, st, g.smtpAlert ?? globalSmtpAlert(this.cfg.globalDefs));

@@ -13,9 +13,19 @@
  * - track_interface / track_script / … written in the group apply to every member (weight 0 unless
  *   `sync_group_tracking_weight`).
  *
+ * - ordinary elections (vrrp_sync_master / vrrp_sync_backup / vrrp_sync_can_goto_master): a member
+ *   whose Master_Down_Timer expires only *wants* MASTER; it goes MASTER when the group is MASTER or
+ *   every other member wants MASTER too ("prefer backup state to avoid thrashing"), and then the
+ *   whole group goes MASTER. A member leaving MASTER for BACKUP (a higher-priority advert) takes every
+ *   other MASTER member to BACKUP with it (VIPs released, no priority-0 advert).
+ *   Measured with keepalived 2.2.7: with the group on both nodes, raising one member's priority on
+ *   the BACKUP node moves nothing (that member times out again and again, "Receive advertisement
+ *   timeout", but its group-mate still hears a better master).
+ *
  * keepalived-ts realises the FAULT coupling by giving each member the group's combined fault: a
- * member is in fault while any member has a fault of its own (`memberFault`). The group state is
- * derived from the members' states (`nextGroupState`).
+ * member is in fault while any member has a fault of its own (`memberFault`). Elections are coupled
+ * by `canGoMaster` (the member's machine reports `syncWant`, the daemon answers with `sync` events)
+ * and `groupOnTransition` (the group's state and the members it forces after a member moved).
  */
 import type { VrrpSyncGroup, VrrpInstance } from '../config';
 import type { VrrpState } from '../actors/vrrp/types';
@@ -92,4 +102,51 @@ export function nextGroupState(prev: GroupState, members: readonly VrrpState[]):
   for (const s of ['MASTER', 'BACKUP', 'STOP'] as const) if (members.every((m) => m === s)) return s;
   if (prev === 'FAULT' && !members.some((s) => s === 'INIT')) return 'BACKUP';
   return prev;
+}
+
+/** A member as the group sees it: its state and whether its Master_Down_Timer expired (keepalived wantstate MASTER). */
+export interface MemberView {
+  name: string;
+  state: VrrpState;
+  wantMaster: boolean;
+}
+
+/**
+ * keepalived vrrp_sync_can_goto_master: yes when the group is already MASTER, or when every other
+ * member wants MASTER (its own timer expired) or is MASTER; otherwise the member stays BACKUP.
+ */
+export function canGoMaster(group: GroupState, member: string, members: readonly MemberView[]): boolean {
+  if (group === 'MASTER') return true;
+  return members.every((m) => m.name === member || m.state === 'MASTER' || (m.state === 'BACKUP' && m.wantMaster));
+}
+
+export interface GroupStep {
+  state: GroupState;
+  /** the group's state changed (log "Syncing instances to <state> state", group notifies) */
+  changed: boolean;
+  /** members forced to follow (vrrp_sync_master / vrrp_sync_backup), in group order */
+  force: { name: string; to: 'MASTER' | 'BACKUP' }[];
+}
+
+/**
+ * A member made a transition (its `to` is already in `members`). keepalived 2.2.7:
+ * - to MASTER, group not MASTER ⇒ vrrp_sync_master: group MASTER, every other BACKUP member goes MASTER;
+ * - to BACKUP, group not BACKUP ⇒ vrrp_sync_backup: group BACKUP, every other MASTER member leaves
+ *   MASTER (a FAULT member whose own fault is gone leaves FAULT through the fault path here);
+ * - to FAULT ⇒ group FAULT (vrrp_sync_fault; the members follow through `memberFault`);
+ * - STOP/INIT: the group is STOP once every member is.
+ */
+export function groupOnTransition(prev: GroupState, member: string, to: VrrpState, members: readonly MemberView[]): GroupStep {
+  const others = members.filter((m) => m.name !== member);
+  if (to === 'MASTER') {
+    if (prev === 'MASTER') return { state: prev, changed: false, force: [] };
+    return { state: 'MASTER', changed: true, force: others.filter((m) => m.state === 'BACKUP').map((m) => ({ name: m.name, to: 'MASTER' as const })) };
+  }
+  if (to === 'BACKUP') {
+    if (prev === 'BACKUP') return { state: prev, changed: false, force: [] };
+    return { state: 'BACKUP', changed: true, force: others.filter((m) => m.state === 'MASTER').map((m) => ({ name: m.name, to: 'BACKUP' as const })) };
+  }
+  if (to === 'FAULT') return { state: 'FAULT', changed: prev !== 'FAULT', force: [] };
+  const next = nextGroupState(prev, members.map((m) => m.state));
+  return { state: next, changed: next !== prev, force: [] };
 }

@@ -24,7 +24,9 @@ export type ToVrrpActor =
   | { type: 'advert'; from: string; priority: number; maxAdverIntCs: number; rxAt?: number }
   | { type: 'fault'; fault: boolean; reason?: string }
   | { type: 'priority'; effective: number }
-  | { type: 'shutdown' };
+  | { type: 'shutdown' }
+  /** vrrp_sync_group: the group forces this member to MASTER or BACKUP. */
+  | { type: 'sync'; to: 'MASTER' | 'BACKUP' };
 
 /** What a VRRP actor sends to the main thread. */
 export type FromVrrpActor = {
@@ -91,6 +93,9 @@ export const actor = defineActor<ToVrrpActor, FromVrrpActor, VrrpActorInit, Work
         return;
       case 'shutdown':
         apply(ctx, w, { type: 'shutdown', now });
+        return;
+      case 'sync':
+        apply(ctx, w, { type: 'sync', now, to: msg.to === 'MASTER' ? 'MASTER' : 'BACKUP' });
         return;
       default: {
         const never: never = msg;

@@ -161,6 +161,7 @@ function becomeMaster(c: Ctx, reason: string): void {
   const { p, s, now } = c;
   clearTimer(c, 'masterDown');
   s.preemptAt = null;
+  if (s.syncWantMaster) s.syncWantMaster = false;
   s.masterAdverIntCs = p.advertIntCs;
   s.masterAddress = p.primaryAddress;
   s.masterPriority = s.effectivePriority;
@@ -276,6 +277,11 @@ function backupOnAdvert(c: Ctx, e: Extract<VrrpEvent, { type: 'advert' }>): void
       else if (s.preemptAt === null) s.preemptAt = now + p.preemptDelayMs;
     }
     setTimer(c, 'masterDown', now + instanceMasterDownMs(p, s));
+    // a sync group member that hears a master it accepts no longer wants MASTER
+    if (s.syncWantMaster) {
+      s.syncWantMaster = false;
+      c.intents.push({ type: 'syncWant', master: false });
+    }
     return;
   }
   s.counters.advertDiscarded++;
@@ -360,6 +366,14 @@ function onTimer(c: Ctx, e: Extract<VrrpEvent, { type: 'timer' }>): void {
       // RFC 5798 §6.4.2 / RFC 3768 §6.4.2 — Backup: Master_Down_Timer fires ⇒ become MASTER.
       if (s.state !== 'BACKUP') return;
       s.counters.masterDownExpired++;
+      if (c.p.syncGroup) {
+        // keepalived vrrp_state_goto_master → !vrrp_sync_can_goto_master: wantstate = MASTER, the
+        // down timer runs again (3 × Master_Adver_Interval + Skew_Time) and the group decides.
+        s.syncWantMaster = true;
+        setTimer(c, 'masterDown', c.now + instanceMasterDownMs(c.p, s));
+        c.intents.push({ type: 'syncWant', master: true });
+        return;
+      }
       becomeMaster(c, 'master down timer expired');
       return;
     case 'advert':
@@ -442,6 +456,29 @@ function onShutdown(c: Ctx): void {
 }
 
 /**
+ * vrrp_sync_group: the group forces this member (keepalived vrrp_sync.c, 2.2.7).
+ * - MASTER (vrrp_sync_master → vrrp_state_goto_master): a BACKUP becomes MASTER at once — VIPs,
+ *   advert, GARPs — as when its own timer expires;
+ * - BACKUP (vrrp_sync_backup): a MASTER leaves with vrrp_state_leave_master(isync, false): VIPs
+ *   released, no priority-0 advert, Master_Down_Timer set; a member in FAULT or INIT whose fault is
+ *   gone leaves it (vrrp_state_leave_fault). A member with a fault of its own stays in FAULT.
+ */
+function onSync(c: Ctx, e: Extract<VrrpEvent, { type: 'sync' }>): void {
+  const { s } = c;
+  if (s.fault) return;
+  if (e.to === 'MASTER') {
+    if (s.state === 'BACKUP') becomeMaster(c, 'sync group going MASTER');
+    return;
+  }
+  if (s.syncWantMaster) {
+    s.syncWantMaster = false;
+    c.intents.push({ type: 'syncWant', master: false });
+  }
+  if (s.state === 'MASTER') masterToBackup(c, 'sync group going BACKUP');
+  else if (s.state === 'FAULT') enterBackup(c, 'sync group going BACKUP');
+}
+
+/**
  * Feed one event to an instance. Returns the next state and the intents to execute in order.
  * Pure: `s` is not modified.
  */
@@ -469,6 +506,9 @@ export function step(p: InstanceParams, s: InstanceState, e: VrrpEvent): Step {
       break;
     case 'shutdown':
       onShutdown(c);
+      break;
+    case 'sync':
+      onSync(c, e);
       break;
     default: {
       const never: never = e;

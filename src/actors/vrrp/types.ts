@@ -73,6 +73,12 @@ export interface InstanceParams {
   /** `higher_prio_send_advert`: a MASTER losing to a higher-priority advert first sends one advert. */
   higherPrioSendAdvert: boolean;
   garp: GarpParams;
+  /**
+   * Member of a `vrrp_sync_group` (keepalived vrrp_sync.c): its Master_Down_Timer expiring only
+   * makes it *want* MASTER (a `syncWant` intent); it becomes MASTER when the group lets it, through a
+   * `sync` event (vrrp_sync_can_goto_master / vrrp_sync_master). Absent = not in a group.
+   */
+  syncGroup?: boolean;
 }
 
 /** Inputs to the machine. `now` is ms on the actor's monotonic clock. */
@@ -88,7 +94,13 @@ export type VrrpEvent =
   /** Tracker weights changed the effective priority (base + weights, clamped 1..254; 255 stays 255). */
   | { type: 'priority'; now: number; effective: number }
   /** SIGTERM / instance removed (RFC 5798 §6.4.3 Shutdown). */
-  | { type: 'shutdown'; now: number };
+  | { type: 'shutdown'; now: number }
+  /**
+   * vrrp_sync_group: another member moved and the group forces this one along (keepalived
+   * vrrp_sync_master → vrrp_state_goto_master, vrrp_sync_backup → vrrp_state_leave_master /
+   * vrrp_state_leave_fault). Ignored while the instance has a fault of its own, in INIT or STOP.
+   */
+  | { type: 'sync'; now: number; to: 'MASTER' | 'BACKUP' };
 
 /** Why a GARP/NA burst is sent (for logs and counters). */
 export type GarpReason = 'master' | 'masterDelay' | 'refresh' | 'lowerPrio' | 'lowerPrioDelay';
@@ -110,6 +122,12 @@ export type Intent =
   | { type: 'masterRxLowerPri'; from: string; priority: number }
   /** Effective priority changed (keepalived `notify_priority_changes`, log line). */
   | { type: 'priorityChanged'; from: number; to: number }
+  /**
+   * vrrp_sync_group member (params.syncGroup): `master: true` — our Master_Down_Timer expired and we
+   * want MASTER but wait for the group (keepalived wantstate = MASTER, "Receive advertisement
+   * timeout"); `master: false` — we no longer want it (an advert from a master we accept).
+   */
+  | { type: 'syncWant'; master: boolean }
   /**
    * State change: the actor logs `(VI_1) Entering MASTER STATE` and runs notify scripts. It comes
    * after the kernel effects of the same step (VIPs added/removed first, as keepalived notifies
@@ -158,6 +176,8 @@ export interface InstanceState {
   preemptAt: number | null;
   /** Next `garp_master_refresh` burst is due after this time, checked at each advert sent (MASTER). */
   garpRefreshAt: number | null;
+  /** vrrp_sync_group member whose Master_Down_Timer expired: waiting for the group to go MASTER (keepalived wantstate). */
+  syncWantMaster?: boolean;
   /** Time of the last transition (or of initialState()). */
   since: number;
   /** Reason of the last transition. */
