@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { withLab, type Host, type ProcessHandle } from '../helpers/lab';
 import { repoRoot, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { vrrpInfo } from '../helpers/pcap';
 
 const PORT = 2525;
 
@@ -51,9 +52,9 @@ interface Mail { user: string; from: string; rcpt: string[]; data: string }
 const mails = (p: ProcessHandle): Mail[] => p.output().stdout.filter((l) => l.startsWith('MAIL ')).map((l) => JSON.parse(l.slice(5)) as Mail);
 const subject = (m: Mail): string => /^Subject: (.*)$/m.exec(m.data)?.[1]?.trim() ?? '';
 
-function daemonConfig(): string {
+function daemonConfig(p: { state: 'MASTER' | 'BACKUP'; priority: number } = { state: 'MASTER', priority: 100 }): string {
   return vrrpConfig({
-    state: 'MASTER', priority: 100, vips: ['192.0.2.100/24'],
+    state: p.state, priority: p.priority, vips: ['192.0.2.100/24'],
     extraGlobal: [
       'router_id lb-test', 'notification_email {', '  ops@example.org', '  noc@example.org', '}',
       'notification_email_from keepalived@example.org', `smtp_server 127.0.0.1 ${PORT}`, 'smtp_connect_timeout 3',
@@ -137,6 +138,56 @@ test('smtp_alert: a hanging SMTP server does not delay the failover; the mail go
       }
     });
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('smtp_alert with the BACKUP\'s SMTP server refusing connections: kill -9 of the MASTER, the BACKUP\'s first advert comes Master_Down_Interval after the last one on the wire; the mail arrives once a server listens', { timeout: 90_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-smtpd-'));
+  let m: DaemonHandle | undefined;
+  let b: DaemonHandle | undefined;
+  try {
+    await withLab({ hosts: 2, timeoutMs: 85_000 }, async (lab) => {
+      const [h1, h2] = lab.hosts as [Host, Host];
+      // nothing listens on 127.0.0.1:PORT in h2: every connection is refused at once (RST)
+      m = startKeepalivedTs(h1, vrrpConfig({ state: 'MASTER', priority: 100, vips: ['192.0.2.100/24'] }));
+      await h1.waitForAddress('192.0.2.100', { timeoutMs: 8000 });
+      b = startKeepalivedTs(h2, daemonConfig({ state: 'BACKUP', priority: 90 }));
+      await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 5000);
+      const refused = await b.waitForLog(/Error connecting to SMTP server - will retry/, 5000);
+      assert.equal((JSON.parse(refused) as { code: string }).code, 'E_SMTP_CONNECT');
+      await new Promise((r) => setTimeout(r, 1500));
+
+      const cap = await lab.capture('vrrp');
+      await cap.waitFor((fs) => fs.some((f) => vrrpInfo(f.frame)?.src === h1.ip4), 3000);
+      await m.kill9();
+      await h2.waitForAddress('192.0.2.100', { timeoutMs: 6000 });
+      await new Promise((r) => setTimeout(r, 300));
+      const frames = await cap.stop();
+      const v = frames.map((f) => ({ t: f.tsUs / 1000, i: vrrpInfo(f.frame) })).filter((x) => x.i && x.i.vrid === 51);
+      const last = v.filter((x) => x.i!.src === h1.ip4).at(-1);
+      const first = v.find((x) => x.i!.src === h2.ip4);
+      assert.ok(last && first, 'adverts of both nodes captured');
+      // RFC 3768 Master_Down_Interval for priority 90 at 1 s: 3 × 1000 + (256 − 90)/256 × 1000 = 3648.4 ms
+      // (keepalived 2.2.7 measured 3648.9–3655.9 ms); the refused SMTP connections must not delay it
+      const gap = first.t - last.t;
+      assert.ok(gap >= 3600 && gap <= 3720, `BACKUP's first advert ${gap.toFixed(1)} ms after the MASTER's last (expected ≈ 3648 ms)`);
+      assert.equal(first.i!.priority, 90);
+
+      const server = startServer(h2, dir, 'smtp');
+      await server.waitForOutput(/LISTENING/, 5000);
+      const mail = await waitFor(() => mails(server).find((x) => subject(x) === '[lb-test] VRRP Instance VI_1 - Entering MASTER state'), 40_000, 'the MASTER mail once the server listens');
+      assert.deepEqual(mail.rcpt, ['ops@example.org', 'noc@example.org']);
+      const subjects = mails(server).map(subject);
+      assert.deepEqual(subjects, ['[lb-test] VRRP Instance VI_1 - Entering BACKUP state', '[lb-test] VRRP Instance VI_1 - Entering MASTER state'], 'the earlier BACKUP mail too, first');
+      server.kill('SIGTERM');
+    });
+  } catch (e) {
+    for (const d of [m, b]) if (d) console.error(`--- ${d.host.name}\n${d.logs().slice(-30).join('\n')}`);
+    throw e;
+  } finally {
+    await m?.stop().catch(() => undefined);
+    await b?.stop().catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
