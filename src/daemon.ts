@@ -25,7 +25,7 @@ import { monoNow } from './actors/runtime';
 import type { FromVrrpActor, ToVrrpActor, VrrpActorInit } from './actors/vrrp/actor';
 import { resolveInstance, instanceFingerprint, advertPayload, type ResolvedInstance } from './vrrp/instance';
 import { computeEffective, primaryInterfaceTracker, type TrackerStatus } from './actors/monitor/priority';
-import { initialScriptState, scriptResult, scriptOk, runScript, type ScriptState } from './actors/monitor/script';
+import { initialScriptState, scriptResult, scriptOk, type ScriptState } from './actors/monitor/script';
 import { notifyInvocations, execNotifies, fifoLine, FifoWriter, type NotifyConfig, type NotifyState, type NotifyInvocation } from './actors/notifier/notify';
 import { checkScriptSecure, defaultScriptUser } from './actors/notifier/security';
 import { MailQueue, instanceAlert, groupAlert, shouldEmail, type SmtpConfig, type AlertState } from './actors/notifier/smtp';

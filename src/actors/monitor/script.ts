@@ -91,6 +91,8 @@ export interface RunScriptOptions {
   killGraceMs?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Aborting kills the script's process group like a timeout does (result `aborted`). */
+  signal?: AbortSignal;
 }
 
 export type RunScriptError = 'E_SCRIPT_NOT_FOUND' | 'E_SCRIPT_NOT_EXECUTABLE' | 'E_SCRIPT_SPAWN';
@@ -100,6 +102,8 @@ export interface RunScriptResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
+  /** killed because `signal` was aborted */
+  aborted?: boolean;
   /** set when the script could not be started */
   error?: RunScriptError;
   message?: string;
@@ -144,34 +148,47 @@ const UMASK_WRAPPER = 'umask "$1"; shift; exec "$@"';
 export function runScript(opts: RunScriptOptions): Promise<RunScriptResult> {
   const t0 = Date.now();
   const done = (r: Omit<RunScriptResult, 'durationMs'>): RunScriptResult => ({ ...r, durationMs: Date.now() - t0 });
-  if (opts.argv.length === 0) {
+  if (opts.argv.length === 0 || typeof opts.argv[0] !== 'string') {
     return Promise.resolve(done({ code: null, signal: null, timedOut: false, error: 'E_SCRIPT_NOT_FOUND', message: 'empty command' }));
   }
-  const exe = resolveExecutable(opts.argv[0]!, opts.env?.PATH ?? process.env.PATH);
+  const exe = resolveExecutable(opts.argv[0], opts.env?.PATH ?? process.env.PATH);
   if (!exe.ok) {
     return Promise.resolve(done({ code: null, signal: null, timedOut: false, error: exe.error, message: exe.message }));
   }
   const umask = (opts.umask ?? 0o177).toString(8).padStart(4, '0');
   return new Promise((resolve) => {
     let timedOut = false;
+    let aborted = false;
     let termTimer: NodeJS.Timeout | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     let settled = false;
-    const finish = (r: Omit<RunScriptResult, 'durationMs'>) => {
+    const onAbort = (): void => {
+      if (settled || aborted) return;
+      aborted = true;
+      terminate();
+    };
+    const finish = (r: Omit<RunScriptResult, 'durationMs' | 'timedOut' | 'aborted'>) => {
       if (settled) return;
       settled = true;
       if (termTimer) clearTimeout(termTimer);
       if (killTimer) clearTimeout(killTimer);
-      resolve(done(r));
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve(done({ ...r, timedOut, ...(aborted ? { aborted } : {}) }));
     };
-    const child = spawn('/bin/sh', ['-c', UMASK_WRAPPER, 'sh', umask, exe.path, ...opts.argv.slice(1)], {
-      stdio: 'ignore',
-      detached: true, // own process group, so a timeout kills the script's children too
-      env: opts.env ?? process.env,
-      cwd: opts.cwd,
-      uid: opts.uid,
-      gid: opts.gid,
-    });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn('/bin/sh', ['-c', UMASK_WRAPPER, 'sh', umask, exe.path, ...opts.argv.slice(1)], {
+        stdio: 'ignore',
+        detached: true, // own process group, so a timeout kills the script's children too
+        env: opts.env ?? process.env,
+        cwd: opts.cwd,
+        uid: opts.uid,
+        gid: opts.gid,
+      });
+    } catch (e) {
+      finish({ code: null, signal: null, error: 'E_SCRIPT_SPAWN', message: (e as Error).message });
+      return;
+    }
     const killGroup = (sig: NodeJS.Signals) => {
       if (child.pid === undefined) return;
       try {
@@ -180,18 +197,23 @@ export function runScript(opts: RunScriptOptions): Promise<RunScriptResult> {
         /* already gone */
       }
     };
-    child.once('error', (e) => finish({ code: null, signal: null, timedOut, error: 'E_SCRIPT_SPAWN', message: e.message, pid: child.pid }));
+    function terminate(): void {
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), opts.killGraceMs ?? 2000);
+    }
+    child.once('error', (e) => finish({ code: null, signal: null, error: 'E_SCRIPT_SPAWN', message: e.message, pid: child.pid }));
     child.once('exit', (code, signal) => {
       // the group may still hold children of a script we timed out: make sure they die too
-      if (timedOut) killGroup('SIGKILL');
-      finish({ code, signal, timedOut, pid: child.pid });
+      if (timedOut || aborted) killGroup('SIGKILL');
+      finish({ code, signal, pid: child.pid });
     });
     if (opts.timeoutMs > 0) {
       termTimer = setTimeout(() => {
         timedOut = true;
-        killGroup('SIGTERM');
-        killTimer = setTimeout(() => killGroup('SIGKILL'), opts.killGraceMs ?? 2000);
+        terminate();
       }, opts.timeoutMs);
     }
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort);
   });
 }

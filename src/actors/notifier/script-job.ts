@@ -9,9 +9,8 @@
  * Never throws for an expected failure: the result carries `error` (E_SCRIPT_NOT_FOUND, …).
  * One piscina thread carries many jobs: a job is only a wait on a child process.
  */
-import { spawn } from 'node:child_process';
 import type { MessagePort } from 'node:worker_threads';
-import { resolveExecutable } from '../monitor/script';
+import { runScript } from '../monitor/script';
 
 export interface ScriptJobSpec {
   argv: string[];
@@ -39,75 +38,24 @@ export interface ScriptJobResult {
   pid?: number;
 }
 
-const UMASK_WRAPPER = 'umask "$1"; shift; exec "$@"';
-
-export function runScriptJob(spec: ScriptJobSpec, port?: MessagePort): Promise<ScriptJobResult> {
-  const t0 = Date.now();
-  const base = { signal: null, timedOut: false, aborted: false };
-  if (!Array.isArray(spec.argv) || spec.argv.length === 0 || typeof spec.argv[0] !== 'string') {
-    return Promise.resolve({ ...base, code: null, error: 'E_SCRIPT_NOT_FOUND', message: 'empty command', durationMs: 0 });
-  }
-  const env = spec.env ?? { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
-  const exe = resolveExecutable(spec.argv[0], env.PATH);
-  if (!exe.ok) return Promise.resolve({ ...base, code: null, error: exe.error, message: exe.message, durationMs: Date.now() - t0 });
-  const umask = (spec.umask ?? 0o177).toString(8).padStart(4, '0');
-  return new Promise((resolve) => {
-    let timedOut = false;
-    let aborted = false;
-    let settled = false;
-    let termTimer: NodeJS.Timeout | undefined;
-    let killTimer: NodeJS.Timeout | undefined;
-    let child: ReturnType<typeof spawn>;
-    const finish = (r: Omit<ScriptJobResult, 'durationMs' | 'timedOut' | 'aborted'>): void => {
-      if (settled) return;
-      settled = true;
-      if (termTimer) clearTimeout(termTimer);
-      if (killTimer) clearTimeout(killTimer);
-      port?.close();
-      resolve({ ...r, timedOut, aborted, durationMs: Date.now() - t0 });
-    };
-    try {
-      child = spawn('/bin/sh', ['-c', UMASK_WRAPPER, 'sh', umask, exe.path, ...spec.argv.slice(1)], {
-        stdio: 'ignore',
-        detached: true,
-        env,
-        ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
-        ...(spec.gid !== undefined ? { gid: spec.gid } : {}),
-      });
-    } catch (e) {
-      finish({ code: null, signal: null, error: 'E_SCRIPT_SPAWN', message: (e as Error).message });
-      return;
-    }
-    const killGroup = (sig: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        /* already gone */
-      }
-    };
-    const terminate = (): void => {
-      killGroup('SIGTERM');
-      killTimer = setTimeout(() => killGroup('SIGKILL'), spec.killGraceMs ?? 2000);
-    };
-    child.once('error', (e) => finish({ code: null, signal: null, error: 'E_SCRIPT_SPAWN', message: e.message, pid: child.pid }));
-    child.once('exit', (code, signal) => {
-      if (timedOut || aborted) killGroup('SIGKILL'); // leftovers of the group
-      finish({ code, signal, pid: child.pid });
-    });
-    if (spec.timeoutMs > 0) {
-      termTimer = setTimeout(() => {
-        timedOut = true;
-        terminate();
-      }, spec.timeoutMs);
-    }
-    port?.on('message', (m: unknown) => {
-      if (m === 'abort' && !settled && !aborted) {
-        aborted = true;
-        terminate();
-      }
-    });
+/**
+ * One script run inside the pool worker: monitor/script.ts runScript (the one implementation of
+ * keepalived's process model), with the broker's 'abort' message on `port` wired to its AbortSignal.
+ */
+export async function runScriptJob(spec: ScriptJobSpec, port?: MessagePort): Promise<ScriptJobResult> {
+  const ac = new AbortController();
+  port?.on('message', (m: unknown) => {
+    if (m === 'abort') ac.abort();
   });
+  try {
+    const r = await runScript({
+      argv: spec.argv, timeoutMs: spec.timeoutMs, uid: spec.uid, gid: spec.gid, umask: spec.umask, killGraceMs: spec.killGraceMs,
+      env: spec.env ?? { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' }, signal: ac.signal,
+    });
+    return { code: r.code, signal: r.signal, timedOut: r.timedOut, aborted: r.aborted ?? false, error: r.error, message: r.message, durationMs: r.durationMs, pid: r.pid };
+  } finally {
+    port?.close();
+  }
 }
 
 export default function job(task: { spec: ScriptJobSpec; port?: MessagePort }): Promise<ScriptJobResult> {
