@@ -11,6 +11,7 @@ import { request } from '../../src/supervisor';
 import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
 import { actorOf, adverts, dropsByReason, dumpState, instanceOf, sleep, until, watchAddress, type DumpedState } from '../helpers/bench-daemon';
 import { encodeVrrp } from '../../src/protocol/vrrp';
+import { mulberry32 } from '../helpers/prng';
 
 const VIP = '192.0.2.100';
 const GROUP = '224.0.0.18';
@@ -20,16 +21,6 @@ const GROUP = '224.0.0.18';
  * the seed is printed in every assertion message about them; rerun with KTS_FUZZ_SEED=<seed>.
  */
 const SEED = (process.env.KTS_FUZZ_SEED !== undefined ? Number(process.env.KTS_FUZZ_SEED) : Date.now()) >>> 0;
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function seededBytes(rand: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = Math.floor(rand() * 256);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../../src/config';
+import { mulberry32 } from '../helpers/prng';
 
 // Property: for any mutated configuration the parser returns diagnostics; it never throws, never
 // reports an internal error, and every diagnostic names a file and line. Deterministic (seeded PRNG).
@@ -12,17 +13,6 @@ function repoRoot(): string {
   return d;
 }
 const ROOT = repoRoot();
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seeds(): string[] {
   const out: string[] = [];

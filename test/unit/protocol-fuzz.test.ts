@@ -5,18 +5,7 @@ import {
   decodeVrrp, decodeVrrpDatagram, decodeIpv4, decodeIpv6, decodeEthernet, decodeArp, decodeNa, decodeNaFrame,
   decodeAh, verifyAh, checkAdvert, encodeVrrp, encodeVrrpDatagram, gratuitousArp, unsolicitedNaFrame,
 } from '../../src/protocol';
-
-/** mulberry32: small deterministic PRNG so a failure reproduces from the seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/prng';
 
 const V4 = { family: 4 as const, src: '192.0.2.11', dst: '224.0.0.18' };
 const V6 = { family: 6 as const, src: 'fe80::1', dst: 'ff02::12' };
@@ -40,7 +29,7 @@ function mutate(r: () => number, base: Buffer): Buffer {
 }
 
 test('20,000 random and mutated buffers: every decoder returns a typed result, never throws', () => {
-  const r = rng(0x5eed);
+  const r = mulberry32(0x5eed);
   let accepted = 0;
   for (let i = 0; i < 20_000; i++) {
     const b = mutate(r, seeds[i % seeds.length]);
