@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { withLab } from '../helpers/lab';
 import { KEEPALIVED_BIN, repoRoot, distDirName, startKeepalivedTs, vrrpConfig } from '../helpers/keepalived';
+import { withDaemons } from '../helpers/e2e';
 
 function insecureSetup(): { dir: string; chk: string; notify: string; marker: string; conf: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-sec-'));
@@ -59,8 +60,8 @@ test('enable_script_security: the daemon does not track the insecure vrrp_script
   try {
     await withLab({ hosts: 1, timeoutMs: 25_000 }, async (lab) => {
       const h1 = lab.hosts[0]!;
-      const d = startKeepalivedTs(h1, s.conf);
-      try {
+      await withDaemons(async (keep) => {
+        const d = keep(startKeepalivedTs(h1, s.conf));
         await d.waitForLog(/Disabling track script chk due to insecure/, 5000);
         // the always-failing weight-0 script would hold the instance in FAULT if it were tracked
         await h1.waitForAddress('192.0.2.100', { timeoutMs: 8000 });
@@ -68,12 +69,7 @@ test('enable_script_security: the daemon does not track the insecure vrrp_script
         await new Promise((r) => setTimeout(r, 1000));
         assert.equal(fs.existsSync(s.marker), false, 'the insecure notify_master must not run');
         assert.equal(d.logs().some((l) => /Entering FAULT STATE/.test(l)), false);
-      } catch (e) {
-        console.error(d.logs().slice(-30).join('\n'));
-        throw e;
-      } finally {
-        await d.stop().catch(() => undefined);
-      }
+      }, { logLines: 30 });
     });
   } finally {
     fs.rmSync(s.dir, { recursive: true, force: true });

@@ -7,14 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { withLab } from '../helpers/lab';
-import { startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { startKeepalivedTs, vrrpConfig } from '../helpers/keepalived';
 import { vrrpInfo } from '../helpers/pcap';
+import { until } from '../helpers/bench-daemon';
+import { appendableFile, logTimeMs, scriptDir, withDaemons } from '../helpers/e2e';
 
 const VIP = '192.0.2.100';
-const logTime = (line: string): number => Date.parse((JSON.parse(line) as { time: string }).time);
 
 function alive(pid: number): boolean {
   try {
@@ -25,20 +25,9 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 test('a notify script sleeping 60 s and a missing one: advert spacing and failover time unchanged, both logged, the sleeper killed at notify_script_timeout', { timeout: 60_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-slow-'));
-  fs.chmodSync(dir, 0o755);
-  const pids = path.join(dir, 'pids');
-  fs.writeFileSync(pids, '');
-  fs.chmodSync(pids, 0o666);
+  const dir = scriptDir('kts-slow-');
+  const pids = appendableFile(dir, 'pids');
   const sleeper = path.join(dir, 'sleep.sh');
   fs.writeFileSync(sleeper, `#!/bin/sh\necho "$1 $$" >> ${pids}\nexec sleep 60\n`, { mode: 0o755 });
   const missing = path.join(dir, 'does-not-exist.sh');
@@ -51,34 +40,32 @@ test('a notify script sleeping 60 s and a missing one: advert spacing and failov
     extraGlobal: ['script_user root', 'enable_script_security', 'notify_script_timeout 2'],
     extraInstance: [`notify_master "${sleeper} ${tag}"`, `notify "${missing}"`],
   });
-  let a: DaemonHandle | undefined;
-  let b: DaemonHandle | undefined;
   try {
     await withLab({ hosts: 2, timeoutMs: 55_000 }, async (lab) => {
       const [h1, h2] = lab.hosts as [typeof lab.hosts[0], typeof lab.hosts[0]];
       const cap = await lab.capture('vrrp');
-      a = startKeepalivedTs(h1, conf('MASTER', 100, 'h1'));
-      try {
+      await withDaemons(async (keep) => {
+        const a = keep(startKeepalivedTs(h1, conf('MASTER', 100, 'h1')));
         const init = await a.waitForLog(/\(VI_1\) Entering BACKUP STATE \(init\)/, 5000);
         const master = await a.waitForLog(/\(VI_1\) Entering MASTER STATE/, 8000);
-        const took = logTime(master) - logTime(init);
+        const took = logTimeMs(master) - logTimeMs(init);
         assert.ok(took >= 3500 && took <= 3800, `MASTER after ${took} ms (expected ≈ 3610 ms)`);
         await h1.waitForAddress(VIP, { timeoutMs: 1000 });
-        await waitFor(() => pidOf('h1') !== undefined, 2000, 'the sleeping notify_master to start');
+        await until('the sleeping notify_master to start', () => pidOf('h1') !== undefined, 2000, 25);
         const sleeperPid = pidOf('h1')!;
         assert.ok(alive(sleeperPid), 'notify_master is running');
         await a.waitForLog(/E_SCRIPT_NOT_FOUND.*does-not-exist\.sh|does-not-exist\.sh.*E_SCRIPT_NOT_FOUND/, 2000);
         // notify_script_timeout 2: SIGTERM at 2 s (sleep dies on it)
         await a.waitForLog(/E_SCRIPT_TIMEOUT/, 5000);
-        await waitFor(() => !alive(sleeperPid), 3000, 'the sleeping script to be killed');
+        await until('the sleeping script to be killed', () => !alive(sleeperPid), 3000, 25);
 
-        b = startKeepalivedTs(h2, conf('BACKUP', 90, 'h2'));
+        const b = keep(startKeepalivedTs(h2, conf('BACKUP', 90, 'h2')));
         await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 5000);
         await new Promise((r) => setTimeout(r, 3500));
         await a.kill9();
         await h2.waitForAddress(VIP, { timeoutMs: 6000 });
         await b.waitForLog(/E_SCRIPT_NOT_FOUND/, 2000);
-        await waitFor(() => pidOf('h2') !== undefined, 2000, 'the BACKUP\'s sleeping notify_master');
+        await until('the BACKUP\'s sleeping notify_master', () => pidOf('h2') !== undefined, 2000, 25);
         await new Promise((r) => setTimeout(r, 1500)); // a few adverts of the new master
         const frames = await cap.stop();
         const adverts = frames.filter((f) => vrrpInfo(f.frame)?.type === 1);
@@ -93,13 +80,7 @@ test('a notify script sleeping 60 s and a missing one: advert spacing and failov
         assert.ok(firstB !== undefined, 'the BACKUP took over');
         const failover = firstB - lastA;
         assert.ok(failover > 3500 && failover < 3800, `failover ${failover.toFixed(1)} ms (keepalived: 3649 ms)`);
-      } catch (e) {
-        for (const d of [a, b]) if (d) console.error(`--- ${d.host.name}\n${d.logs().slice(-30).join('\n')}`);
-        throw e;
-      } finally {
-        await a?.stop().catch(() => undefined);
-        await b?.stop().catch(() => undefined);
-      }
+      }, { logLines: 30 });
     });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -9,8 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { withLab, type Host, type ProcessHandle } from '../helpers/lab';
-import { repoRoot, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { repoRoot, startKeepalivedTs, vrrpConfig } from '../helpers/keepalived';
 import { vrrpInfo } from '../helpers/pcap';
+import { until } from '../helpers/bench-daemon';
+import { logTimeMs, withDaemons } from '../helpers/e2e';
 
 const PORT = 2525;
 
@@ -64,42 +66,24 @@ function daemonConfig(p: { state: 'MASTER' | 'BACKUP'; priority: number } = { st
   });
 }
 
-async function waitFor<T>(get: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const logTime = (line: string): number => Date.parse((JSON.parse(line) as { time: string }).time);
-
 test('smtp_alert: becoming MASTER mails "[router_id] VRRP Instance VI_1 - Entering MASTER state" to every notification_email (with AUTH)', { timeout: 40_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-smtpd-'));
-  let d: DaemonHandle | undefined;
   try {
     await withLab({ hosts: 1, timeoutMs: 35_000 }, async (lab) => {
       const h1 = lab.hosts[0]!;
       const server = startServer(h1, dir, 'smtp');
       await server.waitForOutput(/LISTENING/, 5000);
-      d = startKeepalivedTs(h1, daemonConfig());
-      try {
+      await withDaemons(async (keep) => {
+        const d = keep(startKeepalivedTs(h1, daemonConfig()));
         await h1.waitForAddress('192.0.2.100', { timeoutMs: 8000 });
-        const m = await waitFor(() => mails(server).find((x) => subject(x) === '[lb-test] VRRP Instance VI_1 - Entering MASTER state'), 5000, 'the MASTER mail');
+        const m = await until('the MASTER mail', () => mails(server).find((x) => subject(x) === '[lb-test] VRRP Instance VI_1 - Entering MASTER state'), 5000);
         assert.equal(m.user, 'kts', 'authenticated with smtp_auth_user / smtp_auth_pass');
         assert.equal(m.from, 'keepalived@example.org');
         assert.deepEqual(m.rcpt, ['ops@example.org', 'noc@example.org']);
         assert.match(m.data, /^To: ops@example.org, noc@example.org/m);
         assert.match(m.data, /^X-Mailer: Keepalived/m);
         assert.match(m.data, /=> VRRP Instance is now owning VRRP VIPs <=/);
-      } catch (e) {
-        console.error(d.logs().slice(-30).join('\n'));
-        throw e;
-      } finally {
-        await d.stop().catch(() => undefined);
-      }
+      }, { logLines: 30 });
     });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -108,18 +92,17 @@ test('smtp_alert: becoming MASTER mails "[router_id] VRRP Instance VI_1 - Enteri
 
 test('smtp_alert: a hanging SMTP server does not delay the failover; the mail goes out once the server is back', { timeout: 60_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-smtpd-'));
-  let d: DaemonHandle | undefined;
   try {
     await withLab({ hosts: 1, timeoutMs: 55_000 }, async (lab) => {
       const h1 = lab.hosts[0]!;
       const tarpit = startServer(h1, dir, 'tarpit');
       await tarpit.waitForOutput(/LISTENING/, 5000);
-      d = startKeepalivedTs(h1, daemonConfig());
-      try {
+      await withDaemons(async (keep) => {
+        const d = keep(startKeepalivedTs(h1, daemonConfig()));
         const backupLine = await d.waitForLog(/\(VI_1\) Entering BACKUP STATE \(init\)/, 5000);
         const masterLine = await d.waitForLog(/\(VI_1\) Entering MASTER STATE/, 8000);
         // state MASTER below 255 becomes MASTER when its master-down timer expires: 3 × 1 s + skew (100) = 3.61 s
-        const took = logTime(masterLine) - logTime(backupLine);
+        const took = logTimeMs(masterLine) - logTimeMs(backupLine);
         assert.ok(took >= 3500 && took <= 3800, `MASTER after ${took} ms (expected ≈ 3610 ms, as without SMTP)`);
         await h1.waitForAddress('192.0.2.100', { timeoutMs: 1000 });
         await d.waitForLog(/Error connecting to SMTP server - will retry/, 8000);
@@ -127,15 +110,10 @@ test('smtp_alert: a hanging SMTP server does not delay the failover; the mail go
         await tarpit.wait();
         const server = startServer(h1, dir, 'smtp');
         await server.waitForOutput(/LISTENING/, 5000);
-        const m = await waitFor(() => mails(server).find((x) => subject(x) === '[lb-test] VRRP Instance VI_1 - Entering MASTER state'), 20_000, 'the MASTER mail after the server came back');
+        const m = await until('the MASTER mail after the server came back', () => mails(server).find((x) => subject(x) === '[lb-test] VRRP Instance VI_1 - Entering MASTER state'), 20_000);
         assert.deepEqual(m.rcpt, ['ops@example.org', 'noc@example.org']);
         server.kill('SIGTERM');
-      } catch (e) {
-        console.error(d.logs().slice(-30).join('\n'));
-        throw e;
-      } finally {
-        await d.stop().catch(() => undefined);
-      }
+      }, { logLines: 30 });
     });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -144,50 +122,45 @@ test('smtp_alert: a hanging SMTP server does not delay the failover; the mail go
 
 test('smtp_alert with the BACKUP\'s SMTP server refusing connections: kill -9 of the MASTER, the BACKUP\'s first advert comes Master_Down_Interval after the last one on the wire; the mail arrives once a server listens', { timeout: 90_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-smtpd-'));
-  let m: DaemonHandle | undefined;
-  let b: DaemonHandle | undefined;
   try {
-    await withLab({ hosts: 2, timeoutMs: 85_000 }, async (lab) => {
-      const [h1, h2] = lab.hosts as [Host, Host];
-      // nothing listens on 127.0.0.1:PORT in h2: every connection is refused at once (RST)
-      m = startKeepalivedTs(h1, vrrpConfig({ state: 'MASTER', priority: 100, vips: ['192.0.2.100/24'] }));
-      await h1.waitForAddress('192.0.2.100', { timeoutMs: 8000 });
-      b = startKeepalivedTs(h2, daemonConfig({ state: 'BACKUP', priority: 90 }));
-      await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 5000);
-      const refused = await b.waitForLog(/Error connecting to SMTP server - will retry/, 5000);
-      assert.equal((JSON.parse(refused) as { code: string }).code, 'E_SMTP_CONNECT');
-      await new Promise((r) => setTimeout(r, 1500));
+    await withDaemons(async (keep) => {
+      await withLab({ hosts: 2, timeoutMs: 85_000 }, async (lab) => {
+        const [h1, h2] = lab.hosts as [Host, Host];
+        // nothing listens on 127.0.0.1:PORT in h2: every connection is refused at once (RST)
+        const m = keep(startKeepalivedTs(h1, vrrpConfig({ state: 'MASTER', priority: 100, vips: ['192.0.2.100/24'] })));
+        await h1.waitForAddress('192.0.2.100', { timeoutMs: 8000 });
+        const b = keep(startKeepalivedTs(h2, daemonConfig({ state: 'BACKUP', priority: 90 })));
+        await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 5000);
+        const refused = await b.waitForLog(/Error connecting to SMTP server - will retry/, 5000);
+        assert.equal((JSON.parse(refused) as { code: string }).code, 'E_SMTP_CONNECT');
+        await new Promise((r) => setTimeout(r, 1500));
 
-      const cap = await lab.capture('vrrp');
-      await cap.waitFor((fs) => fs.some((f) => vrrpInfo(f.frame)?.src === h1.ip4), 3000);
-      await m.kill9();
-      await h2.waitForAddress('192.0.2.100', { timeoutMs: 6000 });
-      await new Promise((r) => setTimeout(r, 300));
-      const frames = await cap.stop();
-      const v = frames.map((f) => ({ t: f.tsUs / 1000, i: vrrpInfo(f.frame) })).filter((x) => x.i && x.i.vrid === 51);
-      const last = v.filter((x) => x.i!.src === h1.ip4).at(-1);
-      const first = v.find((x) => x.i!.src === h2.ip4);
-      assert.ok(last && first, 'adverts of both nodes captured');
-      // RFC 3768 Master_Down_Interval for priority 90 at 1 s: 3 × 1000 + (256 − 90)/256 × 1000 = 3648.4 ms
-      // (keepalived 2.2.7 measured 3648.9–3655.9 ms); the refused SMTP connections must not delay it
-      const gap = first.t - last.t;
-      assert.ok(gap >= 3600 && gap <= 3720, `BACKUP's first advert ${gap.toFixed(1)} ms after the MASTER's last (expected ≈ 3648 ms)`);
-      assert.equal(first.i!.priority, 90);
+        const cap = await lab.capture('vrrp');
+        await cap.waitFor((fs) => fs.some((f) => vrrpInfo(f.frame)?.src === h1.ip4), 3000);
+        await m.kill9();
+        await h2.waitForAddress('192.0.2.100', { timeoutMs: 6000 });
+        await new Promise((r) => setTimeout(r, 300));
+        const frames = await cap.stop();
+        const v = frames.map((f) => ({ t: f.tsUs / 1000, i: vrrpInfo(f.frame) })).filter((x) => x.i && x.i.vrid === 51);
+        const last = v.filter((x) => x.i!.src === h1.ip4).at(-1);
+        const first = v.find((x) => x.i!.src === h2.ip4);
+        assert.ok(last && first, 'adverts of both nodes captured');
+        // RFC 3768 Master_Down_Interval for priority 90 at 1 s: 3 × 1000 + (256 − 90)/256 × 1000 = 3648.4 ms
+        // (keepalived 2.2.7 measured 3648.9–3655.9 ms); the refused SMTP connections must not delay it
+        const gap = first.t - last.t;
+        assert.ok(gap >= 3600 && gap <= 3720, `BACKUP's first advert ${gap.toFixed(1)} ms after the MASTER's last (expected ≈ 3648 ms)`);
+        assert.equal(first.i!.priority, 90);
 
-      const server = startServer(h2, dir, 'smtp');
-      await server.waitForOutput(/LISTENING/, 5000);
-      const mail = await waitFor(() => mails(server).find((x) => subject(x) === '[lb-test] VRRP Instance VI_1 - Entering MASTER state'), 40_000, 'the MASTER mail once the server listens');
-      assert.deepEqual(mail.rcpt, ['ops@example.org', 'noc@example.org']);
-      const subjects = mails(server).map(subject);
-      assert.deepEqual(subjects, ['[lb-test] VRRP Instance VI_1 - Entering BACKUP state', '[lb-test] VRRP Instance VI_1 - Entering MASTER state'], 'the earlier BACKUP mail too, first');
-      server.kill('SIGTERM');
-    });
-  } catch (e) {
-    for (const d of [m, b]) if (d) console.error(`--- ${d.host.name}\n${d.logs().slice(-30).join('\n')}`);
-    throw e;
+        const server = startServer(h2, dir, 'smtp');
+        await server.waitForOutput(/LISTENING/, 5000);
+        const mail = await until('the MASTER mail once the server listens', () => mails(server).find((x) => subject(x) === '[lb-test] VRRP Instance VI_1 - Entering MASTER state'), 40_000);
+        assert.deepEqual(mail.rcpt, ['ops@example.org', 'noc@example.org']);
+        const subjects = mails(server).map(subject);
+        assert.deepEqual(subjects, ['[lb-test] VRRP Instance VI_1 - Entering BACKUP state', '[lb-test] VRRP Instance VI_1 - Entering MASTER state'], 'the earlier BACKUP mail too, first');
+        server.kill('SIGTERM');
+      });
+    }, { logLines: 30 });
   } finally {
-    await m?.stop().catch(() => undefined);
-    await b?.stop().catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

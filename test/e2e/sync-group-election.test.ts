@@ -15,9 +15,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withLab, type Host } from '../helpers/lab';
-import { startKeepalivedTs, type DaemonHandle } from '../helpers/keepalived';
+import { startKeepalivedTs } from '../helpers/keepalived';
 import { vrrpInfo } from '../helpers/pcap';
 import { request } from '../../src/supervisor';
+import { sleep } from '../helpers/bench-daemon';
+import { withDaemons } from '../helpers/e2e';
 
 function config(p: { prio1: number; prio2: number; group: boolean; groupExtra?: string[] }): string {
   const inst = (name: string, vrid: number, prio: number, vip: string) => [
@@ -36,23 +38,15 @@ async function holds(h: Host): Promise<[boolean, boolean]> {
   return [await h.hasAddress('192.0.2.100'), await h.hasAddress('192.0.2.101')];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function dumpLogs(ds: (DaemonHandle | undefined)[]): void {
-  for (const d of ds) if (d) console.error(`--- ${d.host.name}\n${d.logs().slice(-50).join('\n')}`);
-}
-
 test('vrrp_sync_group: a member losing an election to a higher priority takes the other member to BACKUP too; the peer then holds both VIPs', { timeout: 60_000 }, async () => {
-  let a: DaemonHandle | undefined;
-  let b: DaemonHandle | undefined;
-  try {
+  await withDaemons(async (keep) => {
     await withLab({ hosts: 2, timeoutMs: 55_000 }, async (lab) => {
       const [h1, h2] = lab.hosts as [Host, Host];
-      a = startKeepalivedTs(h1, config({ prio1: 100, prio2: 100, group: true }));
+      const a = keep(startKeepalivedTs(h1, config({ prio1: 100, prio2: 100, group: true })));
       await h1.waitForAddress('192.0.2.100', { timeoutMs: 10_000 });
       await h1.waitForAddress('192.0.2.101', { timeoutMs: 1000 });
       await a.waitForLog(/VRRP_Group\(VG_1\) Syncing instances to MASTER state/, 1000);
-      b = startKeepalivedTs(h2, config({ prio1: 90, prio2: 90, group: false }));
+      const b = keep(startKeepalivedTs(h2, config({ prio1: 90, prio2: 90, group: false })));
       await b.waitForLog(/\(VI_2\) Entering BACKUP STATE/, 5000);
       await sleep(1500);
       assert.deepEqual([await holds(h1), await holds(h2)], [[true, true], [false, false]]);
@@ -84,24 +78,16 @@ test('vrrp_sync_group: a member losing an election to a higher priority takes th
       assert.equal(v.filter((x) => x.i!.src === h1.ip4 && x.t > firstH2).length, 0, 'node1 stays silent on both VRIDs afterwards');
       assert.equal(a.logs().filter((l) => /Entering MASTER STATE/.test(l)).length, 2, 'no MASTER transition after the sync to BACKUP');
     });
-  } catch (e) {
-    dumpLogs([a, b]);
-    throw e;
-  } finally {
-    await a?.stop().catch(() => undefined);
-    await b?.stop().catch(() => undefined);
-  }
+  }, { logLines: 50 });
 });
 
 test('vrrp_sync_group on both nodes: raising one member\'s priority on the BACKUP node moves nothing — it may go MASTER only when every member wants to (vrrp_sync_can_goto_master)', { timeout: 60_000 }, async () => {
-  let a: DaemonHandle | undefined;
-  let b: DaemonHandle | undefined;
-  try {
+  await withDaemons(async (keep) => {
     await withLab({ hosts: 2, timeoutMs: 55_000 }, async (lab) => {
       const [h1, h2] = lab.hosts as [Host, Host];
-      a = startKeepalivedTs(h1, config({ prio1: 100, prio2: 100, group: true }));
+      const a = keep(startKeepalivedTs(h1, config({ prio1: 100, prio2: 100, group: true })));
       await h1.waitForAddress('192.0.2.101', { timeoutMs: 10_000 });
-      b = startKeepalivedTs(h2, config({ prio1: 90, prio2: 90, group: true }));
+      const b = keep(startKeepalivedTs(h2, config({ prio1: 90, prio2: 90, group: true })));
       await b.waitForLog(/VRRP_Group\(VG_1\) Syncing instances to BACKUP state/, 5000);
       b.writeConfig(config({ prio1: 110, prio2: 90, group: true }));
       b.signal('SIGHUP');
@@ -113,26 +99,18 @@ test('vrrp_sync_group on both nodes: raising one member\'s priority on the BACKU
       assert.equal(after.some((l) => /Entering MASTER STATE/.test(l)), false, 'node2 never goes MASTER');
       assert.deepEqual([await holds(h1), await holds(h2)], [[true, true], [false, false]]);
     });
-  } catch (e) {
-    dumpLogs([a, b]);
-    throw e;
-  } finally {
-    await a?.stop().catch(() => undefined);
-    await b?.stop().catch(() => undefined);
-  }
+  }, { logLines: 50 });
 });
 
 test('vrrp_sync_group track_interface with sync_group_tracking_weight: the group\'s tracker lowers every member\'s priority, so both VIPs move', { timeout: 60_000 }, async () => {
-  let a: DaemonHandle | undefined;
-  let b: DaemonHandle | undefined;
-  try {
+  await withDaemons(async (keep) => {
     await withLab({ hosts: 2, timeoutMs: 55_000 }, async (lab) => {
       const [h1, h2] = lab.hosts as [Host, Host];
       const spare = await h1.addVethSpare('track0');
-      a = startKeepalivedTs(h1, config({ prio1: 100, prio2: 100, group: true, groupExtra: ['track_interface {', '  track0 weight -20', '}', 'sync_group_tracking_weight'] }));
+      const a = keep(startKeepalivedTs(h1, config({ prio1: 100, prio2: 100, group: true, groupExtra: ['track_interface {', '  track0 weight -20', '}', 'sync_group_tracking_weight'] })));
       await h1.waitForAddress('192.0.2.101', { timeoutMs: 10_000 });
       await h1.waitForAddress('192.0.2.100', { timeoutMs: 1000 });
-      b = startKeepalivedTs(h2, config({ prio1: 90, prio2: 90, group: true }));
+      const b = keep(startKeepalivedTs(h2, config({ prio1: 90, prio2: 90, group: true })));
       await b.waitForLog(/\(VI_2\) Entering BACKUP STATE/, 5000);
       await sleep(1500);
       const cap = await lab.capture('vrrp');
@@ -152,22 +130,15 @@ test('vrrp_sync_group track_interface with sync_group_tracking_weight: the group
       await h1.waitForAddress('192.0.2.100', { timeoutMs: 8000 });
       await h1.waitForAddress('192.0.2.101', { timeoutMs: 2000 });
     });
-  } catch (e) {
-    dumpLogs([a, b]);
-    throw e;
-  } finally {
-    await a?.stop().catch(() => undefined);
-    await b?.stop().catch(() => undefined);
-  }
+  }, { logLines: 50 });
 });
 
 test('vrrp_sync_group track_interface (weight 0 by default): the group\'s tracker puts every member in FAULT by its own tracking, not only through the group', { timeout: 60_000 }, async () => {
-  let a: DaemonHandle | undefined;
-  try {
+  await withDaemons(async (keep) => {
     await withLab({ hosts: 1, timeoutMs: 40_000 }, async (lab) => {
       const [h1] = lab.hosts as [Host];
       const spare = await h1.addVethSpare('track0');
-      a = startKeepalivedTs(h1, config({ prio1: 100, prio2: 100, group: true, groupExtra: ['track_interface {', '  track0', '}'] }));
+      const a = keep(startKeepalivedTs(h1, config({ prio1: 100, prio2: 100, group: true, groupExtra: ['track_interface {', '  track0', '}'] })));
       await h1.waitForAddress('192.0.2.101', { timeoutMs: 10_000 });
       await h1.setLink(spare.peer, false);
       await a.waitForLog(/\(VI_1\) Entering FAULT STATE/, 3000);
@@ -189,10 +160,5 @@ test('vrrp_sync_group track_interface (weight 0 by default): the group\'s tracke
       await h1.waitForAddress('192.0.2.100', { timeoutMs: 8000 });
       await h1.waitForAddress('192.0.2.101', { timeoutMs: 2000 });
     });
-  } catch (e) {
-    dumpLogs([a]);
-    throw e;
-  } finally {
-    await a?.stop().catch(() => undefined);
-  }
+  }, { logLines: 50 });
 });

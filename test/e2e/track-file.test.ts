@@ -13,41 +13,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { withLab } from '../helpers/lab';
-import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { startKeepalived, startKeepalivedTs, vrrpConfig } from '../helpers/keepalived';
 import { vrrpInfo } from '../helpers/pcap';
 import { dumpState, until } from '../helpers/bench-daemon';
+import { scriptDir, withDaemons } from '../helpers/e2e';
 
 const VIP = '192.0.2.100';
 
-function tmpDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-tf-'));
-  fs.chmodSync(dir, 0o755);
-  return dir;
-}
-
-function dumpLogs(ds: (DaemonHandle | undefined)[]): void {
-  for (const d of ds) if (d) console.error(`--- ${d.host.name}\n${d.logs().slice(-40).join('\n')}`);
-}
-
 test('track_file weight -30: `echo 1 > f` lowers the priority to 70 and keepalived 2.2.7 takes the VIP, `echo 0 > f` brings it back', { timeout: 60_000 }, async () => {
-  const dir = tmpDir();
+  const dir = scriptDir('kts-tf-');
   const f = path.join(dir, 'prio');
   fs.writeFileSync(f, '0\n');
-  let a: DaemonHandle | undefined;
-  let b: DaemonHandle | undefined;
   try {
     await withLab({ hosts: 2, timeoutMs: 55_000 }, async (lab) => {
       const [h1, h2] = lab.hosts as [typeof lab.hosts[0], typeof lab.hosts[0]];
-      try {
-        a = startKeepalivedTs(h1, [
+      await withDaemons(async (keep) => {
+        const a = keep(startKeepalivedTs(h1, [
           vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraInstance: ['track_file {', '  chk', '}'] }),
           'track_file chk {', `  file ${f}`, '  weight -30', '}', '',
-        ].join('\n'));
+        ].join('\n')));
         await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
-        b = startKeepalived(h2, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] }));
+        const b = keep(startKeepalived(h2, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] })));
         await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 6000);
         await new Promise((r) => setTimeout(r, 1200));
 
@@ -66,13 +54,7 @@ test('track_file weight -30: `echo 1 > f` lowers the priority to 70 and keepaliv
         await a.waitForLog(/\(VI_1\) Changing effective priority from 70 to 100/, 3000);
         await h1.waitForAddress(VIP, { timeoutMs: 6000 });
         await h2.waitForAddress(VIP, { present: false, timeoutMs: 3000 });
-      } catch (e) {
-        dumpLogs([a, b]);
-        throw e;
-      } finally {
-        await a?.stop().catch(() => undefined);
-        await b?.stop().catch(() => undefined);
-      }
+      });
     });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -80,21 +62,19 @@ test('track_file weight -30: `echo 1 > f` lowers the priority to 70 and keepaliv
 });
 
 test('track_file weight 0: a non-zero value is FAULT (priority-0 advert, the BACKUP takes over), 0 leaves FAULT', { timeout: 60_000 }, async () => {
-  const dir = tmpDir();
+  const dir = scriptDir('kts-tf-');
   const f = path.join(dir, 'state');
-  let a: DaemonHandle | undefined;
-  let b: DaemonHandle | undefined;
   try {
     await withLab({ hosts: 2, timeoutMs: 55_000 }, async (lab) => {
       const [h1, h2] = lab.hosts as [typeof lab.hosts[0], typeof lab.hosts[0]];
-      try {
+      await withDaemons(async (keep) => {
         // the file does not exist yet: a missing file reads as 0
-        a = startKeepalivedTs(h1, [
+        const a = keep(startKeepalivedTs(h1, [
           vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraInstance: ['track_file {', '  chk weight 0', '}'] }),
           'track_file chk {', `  file ${f}`, '}', '',
-        ].join('\n'));
+        ].join('\n')));
         await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
-        b = startKeepalivedTs(h2, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] }));
+        const b = keep(startKeepalivedTs(h2, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] })));
         await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 6000);
         await new Promise((r) => setTimeout(r, 1200));
 
@@ -117,14 +97,8 @@ test('track_file weight 0: a non-zero value is FAULT (priority-0 advert, the BAC
         await h1.exec(['sh', '-c', `echo 0 > ${f}`], { check: true });
         await a.waitForLog(/\(VI_1\) Entering (BACKUP|MASTER) STATE/, 3000);
         await h1.waitForAddress(VIP, { timeoutMs: 8000 });
-        await until('VI_1 MASTER again', async () => a!.logs().filter((l) => /\(VI_1\) Entering MASTER STATE/.test(l)).length >= 2, 3000);
-      } catch (e) {
-        dumpLogs([a, b]);
-        throw e;
-      } finally {
-        await a?.stop().catch(() => undefined);
-        await b?.stop().catch(() => undefined);
-      }
+        await until('VI_1 MASTER again', async () => a.logs().filter((l) => /\(VI_1\) Entering MASTER STATE/.test(l)).length >= 2, 3000);
+      });
     });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -132,31 +106,25 @@ test('track_file weight 0: a non-zero value is FAULT (priority-0 advert, the BAC
 });
 
 test('init_file 1 overwrite: the file is (re)written with "1\\n" before start and the instance starts at 100 - 30', { timeout: 40_000 }, async () => {
-  const dir = tmpDir();
+  const dir = scriptDir('kts-tf-');
   const f = path.join(dir, 'prio');
   fs.writeFileSync(f, '0\n');
-  let a: DaemonHandle | undefined;
   try {
     await withLab({ hosts: 1, timeoutMs: 35_000 }, async (lab) => {
       const h1 = lab.hosts[0]!;
       const cap = await lab.capture('vrrp');
-      try {
-        a = startKeepalivedTs(h1, [
+      await withDaemons(async (keep) => {
+        const a = keep(startKeepalivedTs(h1, [
           vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraInstance: ['track_file {', '  chk', '}'] }),
           'track_file chk {', `  file ${f}`, '  weight -30', '  init_file 1 overwrite', '}', '',
-        ].join('\n'));
+        ].join('\n')));
         await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
         assert.equal(fs.readFileSync(f, 'utf8'), '1\n', 'init_file overwrote the file');
         await new Promise((r) => setTimeout(r, 1500));
         const mine = (await cap.stop()).map((x) => vrrpInfo(x.frame)).filter((v) => v && v.src === h1.ip4);
         assert.ok(mine.length >= 2, 'the MASTER advertises');
         assert.deepEqual([...new Set(mine.map((v) => v!.priority))], [70], 'every advert carries 70, from the first one');
-      } catch (e) {
-        dumpLogs([a]);
-        throw e;
-      } finally {
-        await a?.stop().catch(() => undefined);
-      }
+      });
     });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -164,15 +132,14 @@ test('init_file 1 overwrite: the file is (re)written with "1\\n" before start an
 });
 
 test('vrrp_sync_group track_file: the group tracks with weight 0, so a non-zero value puts every member in FAULT', { timeout: 40_000 }, async () => {
-  const dir = tmpDir();
+  const dir = scriptDir('kts-tf-');
   const f = path.join(dir, 'grp');
   fs.writeFileSync(f, '0\n');
-  let a: DaemonHandle | undefined;
   try {
     await withLab({ hosts: 1, timeoutMs: 35_000 }, async (lab) => {
       const h1 = lab.hosts[0]!;
-      try {
-        a = startKeepalivedTs(h1, [
+      await withDaemons(async (keep) => {
+        const a = keep(startKeepalivedTs(h1, [
           'global_defs {', '  vrrp_version 2', '}',
           'track_file chk {', `  file ${f}`, '  weight -30', '}',
           'vrrp_sync_group G1 {', '  group {', '    VI_1', '    VI_2', '  }', '  track_file {', '    chk', '  }', '}',
@@ -180,7 +147,7 @@ test('vrrp_sync_group track_file: the group tracks with weight 0, so a non-zero 
             `vrrp_instance VI_${n} {`, '  state MASTER', '  interface eth0', `  virtual_router_id ${50 + n}`, '  priority 100', '  advert_int 1',
             '  virtual_ipaddress {', `    192.0.2.${99 + n}/24`, '  }', '}',
           ]), '',
-        ].join('\n'));
+        ].join('\n')));
         await h1.waitForAddress('192.0.2.100', { timeoutMs: 10_000 });
         await h1.waitForAddress('192.0.2.101', { timeoutMs: 3000 });
         await h1.exec(['sh', '-c', `echo 1 > ${f}`], { check: true });
@@ -192,12 +159,7 @@ test('vrrp_sync_group track_file: the group tracks with weight 0, so a non-zero 
         await h1.exec(['sh', '-c', `echo 0 > ${f}`], { check: true });
         await h1.waitForAddress('192.0.2.100', { timeoutMs: 8000 });
         await h1.waitForAddress('192.0.2.101', { timeoutMs: 3000 });
-      } catch (e) {
-        dumpLogs([a]);
-        throw e;
-      } finally {
-        await a?.stop().catch(() => undefined);
-      }
+      });
     });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -7,31 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { withLab, type Host } from '../helpers/lab';
-import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { startKeepalived, startKeepalivedTs, vrrpConfig } from '../helpers/keepalived';
 import { vrrpInfo } from '../helpers/pcap';
+import { until } from '../helpers/bench-daemon';
+import { notifyRecorder, withDaemons } from '../helpers/e2e';
 
 const VIP = '192.0.2.100';
-
-/** A directory root can run scripts from under enable_script_security, with a recorder script. */
-function recorder(): { dir: string; script: string; lines: () => string[]; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-track-'));
-  fs.chmodSync(dir, 0o755);
-  const log = path.join(dir, 'notify.log');
-  fs.writeFileSync(log, '');
-  fs.chmodSync(log, 0o666);
-  const script = path.join(dir, 'rec.sh');
-  fs.writeFileSync(script, `#!/bin/sh\necho "$*" >> ${log}\n`, { mode: 0o755 });
-  return {
-    dir,
-    script,
-    lines: () => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean),
-    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
-  };
-}
 
 function notifyLines(script: string, tag: string): string[] {
   return [
@@ -44,81 +26,64 @@ function notifyLines(script: string, tag: string): string[] {
 
 const GLOBAL = ['script_user root', 'enable_script_security'];
 
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function dump(...ds: DaemonHandle[]): void {
-  for (const d of ds) console.error(`--- ${d.kind}@${d.host.name}\n${d.logs().slice(-40).join('\n')}`);
-}
-
 async function scenario(h1: Host, h2: Host, lab: { capture: (f?: string) => Promise<import('../helpers/lab').Capture> }, peer: 'ours' | 'keepalived'): Promise<void> {
-  const rec = recorder();
+  const rec = notifyRecorder('kts-track-');
   const spare = await h1.addVethSpare('track0');
-  const a = startKeepalivedTs(h1, vrrpConfig({
-    state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraGlobal: GLOBAL,
-    extraInstance: ['track_interface {', '  track0', '}', ...notifyLines(rec.script, 'h1')],
-  }));
-  let b: DaemonHandle | undefined;
   try {
-    // the MASTER first, so the BACKUP never wins the start-up race
-    await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
-    await a.waitForLog(/\(VI_1\) Entering MASTER STATE/, 2000);
-    const start = peer === 'ours' ? startKeepalivedTs : startKeepalived;
-    b = start(h2, vrrpConfig({
-      state: 'BACKUP', priority: 90, vips: [`${VIP}/24`], extraGlobal: GLOBAL, extraInstance: notifyLines(rec.script, 'h2'),
-    }));
-    await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 5000);
-    await new Promise((r) => setTimeout(r, 1500)); // the BACKUP has heard the MASTER
-    assert.equal(await h2.hasAddress(VIP), false, 'the BACKUP must not hold the VIP');
-    await waitFor(() => rec.lines().includes('h1-generic INSTANCE VI_1 MASTER 100') && rec.lines().includes('h2-generic INSTANCE VI_1 BACKUP 90'), 3000, 'MASTER/BACKUP notifies');
+    await withDaemons(async (keep) => {
+      const a = keep(startKeepalivedTs(h1, vrrpConfig({
+        state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraGlobal: GLOBAL,
+        extraInstance: ['track_interface {', '  track0', '}', ...notifyLines(rec.script, 'h1')],
+      })));
+      // the MASTER first, so the BACKUP never wins the start-up race
+      await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
+      await a.waitForLog(/\(VI_1\) Entering MASTER STATE/, 2000);
+      const start = peer === 'ours' ? startKeepalivedTs : startKeepalived;
+      const b = keep(start(h2, vrrpConfig({
+        state: 'BACKUP', priority: 90, vips: [`${VIP}/24`], extraGlobal: GLOBAL, extraInstance: notifyLines(rec.script, 'h2'),
+      })));
+      await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 5000);
+      await new Promise((r) => setTimeout(r, 1500)); // the BACKUP has heard the MASTER
+      assert.equal(await h2.hasAddress(VIP), false, 'the BACKUP must not hold the VIP');
+      await until('MASTER/BACKUP notifies', () => rec.lines().includes('h1-generic INSTANCE VI_1 MASTER 100') && rec.lines().includes('h2-generic INSTANCE VI_1 BACKUP 90'), 3000, 25);
 
-    // link down: FAULT, priority 0 on the wire, VIP released, the BACKUP takes over
-    const cap = await lab.capture('vrrp');
-    const tDown = Date.now();
-    await h1.setLink(spare.peer, false);
-    await a.waitForLog(/\(VI_1\) Entering FAULT STATE/, 3000);
-    const released = await h1.waitForAddress(VIP, { present: false, timeoutMs: 2000 });
-    assert.ok(Date.now() - tDown < 1500, `VIP released ${released} ms after the wait began`);
-    await h2.waitForAddress(VIP, { timeoutMs: 3000 });
-    const frames = await cap.waitFor((fs_) => fs_.some((f) => vrrpInfo(f.frame)?.src === h1.ip4 && vrrpInfo(f.frame)?.priority === 0), 3000);
-    assert.ok(frames.some((f) => vrrpInfo(f.frame)?.src === h1.ip4 && vrrpInfo(f.frame)?.priority === 0), 'the faulted MASTER sends a priority 0 advert');
-    await waitFor(() => rec.lines().includes('h1-fault') && rec.lines().includes('h1-generic INSTANCE VI_1 FAULT 100')
-      && rec.lines().includes('h2-master') && rec.lines().includes('h2-generic INSTANCE VI_1 MASTER 90'), 3000, 'FAULT / MASTER notifies');
-    // while in FAULT the instance stays silent
-    await new Promise((r) => setTimeout(r, 1500));
-    const late = cap.frames().filter((f) => vrrpInfo(f.frame)?.src === h1.ip4 && f.tsUs / 1000 > Date.now() - 1200);
-    assert.equal(late.length, 0, 'no adverts from an instance in FAULT');
-    await cap.stop();
+      // link down: FAULT, priority 0 on the wire, VIP released, the BACKUP takes over
+      const cap = await lab.capture('vrrp');
+      const tDown = Date.now();
+      await h1.setLink(spare.peer, false);
+      await a.waitForLog(/\(VI_1\) Entering FAULT STATE/, 3000);
+      const released = await h1.waitForAddress(VIP, { present: false, timeoutMs: 2000 });
+      assert.ok(Date.now() - tDown < 1500, `VIP released ${released} ms after the wait began`);
+      await h2.waitForAddress(VIP, { timeoutMs: 3000 });
+      const frames = await cap.waitFor((fs_) => fs_.some((f) => vrrpInfo(f.frame)?.src === h1.ip4 && vrrpInfo(f.frame)?.priority === 0), 3000);
+      assert.ok(frames.some((f) => vrrpInfo(f.frame)?.src === h1.ip4 && vrrpInfo(f.frame)?.priority === 0), 'the faulted MASTER sends a priority 0 advert');
+      await until('FAULT / MASTER notifies', () => rec.lines().includes('h1-fault') && rec.lines().includes('h1-generic INSTANCE VI_1 FAULT 100')
+        && rec.lines().includes('h2-master') && rec.lines().includes('h2-generic INSTANCE VI_1 MASTER 90'), 3000, 25);
+      // while in FAULT the instance stays silent
+      await new Promise((r) => setTimeout(r, 1500));
+      const late = cap.frames().filter((f) => vrrpInfo(f.frame)?.src === h1.ip4 && f.tsUs / 1000 > Date.now() - 1200);
+      assert.equal(late.length, 0, 'no adverts from an instance in FAULT');
+      await cap.stop();
 
-    // link up: BACKUP first, then preemption makes it MASTER again
-    await h1.setLink(spare.peer, true);
-    await a.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 3000);
-    await h1.waitForAddress(VIP, { timeoutMs: 8000 });
-    await h2.waitForAddress(VIP, { present: false, timeoutMs: 3000 });
-    await waitFor(() => rec.lines().filter((l) => l === 'h1-generic INSTANCE VI_1 MASTER 100').length === 2
-      && rec.lines().includes('h1-generic INSTANCE VI_1 BACKUP 100')
-      && rec.lines().filter((l) => l === 'h2-generic INSTANCE VI_1 BACKUP 90').length === 2
-      // the specific scripts run concurrently with the generic ones: wait for them too
-      && rec.lines().filter((l) => l === 'h1-master').length === 2 && rec.lines().filter((l) => l === 'h1-backup').length === 2, 3000, 'recovery notifies');
-    assert.deepEqual(rec.lines().filter((l) => l.startsWith('h2-generic')).map((l) => l.split(' ')[3]), ['BACKUP', 'MASTER', 'BACKUP']);
-    const order = rec.lines().filter((l) => l.startsWith('h1-generic')).map((l) => l.split(' ')[3]);
-    // keepalived: `state MASTER` below 255 starts in BACKUP (notified) and wins after master down
-    assert.deepEqual(order, ['BACKUP', 'MASTER', 'FAULT', 'BACKUP', 'MASTER']);
-    assert.equal(rec.lines().filter((l) => l === 'h1-master').length, 2);
-    assert.equal(rec.lines().filter((l) => l === 'h1-backup').length, 2);
-    assert.equal(rec.lines().filter((l) => l === 'h1-fault').length, 1);
-  } catch (e) {
-    dump(a, ...(b ? [b] : []));
-    console.error(rec.lines().join('\n'));
-    throw e;
+      // link up: BACKUP first, then preemption makes it MASTER again
+      await h1.setLink(spare.peer, true);
+      await a.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 3000);
+      await h1.waitForAddress(VIP, { timeoutMs: 8000 });
+      await h2.waitForAddress(VIP, { present: false, timeoutMs: 3000 });
+      await until('recovery notifies', () => rec.lines().filter((l) => l === 'h1-generic INSTANCE VI_1 MASTER 100').length === 2
+        && rec.lines().includes('h1-generic INSTANCE VI_1 BACKUP 100')
+        && rec.lines().filter((l) => l === 'h2-generic INSTANCE VI_1 BACKUP 90').length === 2
+        // the specific scripts run concurrently with the generic ones: wait for them too
+        && rec.lines().filter((l) => l === 'h1-master').length === 2 && rec.lines().filter((l) => l === 'h1-backup').length === 2, 3000, 25);
+      assert.deepEqual(rec.lines().filter((l) => l.startsWith('h2-generic')).map((l) => l.split(' ')[3]), ['BACKUP', 'MASTER', 'BACKUP']);
+      const order = rec.lines().filter((l) => l.startsWith('h1-generic')).map((l) => l.split(' ')[3]);
+      // keepalived: `state MASTER` below 255 starts in BACKUP (notified) and wins after master down
+      assert.deepEqual(order, ['BACKUP', 'MASTER', 'FAULT', 'BACKUP', 'MASTER']);
+      assert.equal(rec.lines().filter((l) => l === 'h1-master').length, 2);
+      assert.equal(rec.lines().filter((l) => l === 'h1-backup').length, 2);
+      assert.equal(rec.lines().filter((l) => l === 'h1-fault').length, 1);
+    }, { onFailure: () => console.error(rec.lines().join('\n')) });
   } finally {
-    await a.stop().catch(() => undefined);
-    await b?.stop().catch(() => undefined);
     rec.cleanup();
   }
 }

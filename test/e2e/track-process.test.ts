@@ -15,9 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { withLab } from '../helpers/lab';
-import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { startKeepalived, startKeepalivedTs, vrrpConfig } from '../helpers/keepalived';
 import { vrrpInfo } from '../helpers/pcap';
 import { dumpState } from '../helpers/bench-daemon';
+import { logTimeMs, withDaemons } from '../helpers/e2e';
 
 const VIP = '192.0.2.100';
 
@@ -37,31 +38,20 @@ async function killAndWait(c: ChildProcess | undefined): Promise<void> {
   await done;
 }
 
-function logTimeMs(line: string): number {
-  const t = (JSON.parse(line) as { time: string | number }).time;
-  return typeof t === 'number' ? t : Date.parse(t);
-}
-
-function dumpLogs(ds: (DaemonHandle | undefined)[]): void {
-  for (const d of ds) if (d) console.error(`--- ${d.host.name}\n${d.logs().slice(-40).join('\n')}`);
-}
-
 test('vrrp_track_process quorum 1 weight 0: the process dying is FAULT (priority-0 advert, keepalived 2.2.7 takes the VIP), running again takes it back', { timeout: 60_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-tp-'));
   const tb = trackedBinary(dir, 1);
   let proc: ChildProcess | undefined = tb.start();
-  let a: DaemonHandle | undefined;
-  let b: DaemonHandle | undefined;
   try {
     await withLab({ hosts: 2, timeoutMs: 55_000 }, async (lab) => {
       const [h1, h2] = lab.hosts as [typeof lab.hosts[0], typeof lab.hosts[0]];
-      try {
-        a = startKeepalivedTs(h1, [
+      await withDaemons(async (keep) => {
+        const a = keep(startKeepalivedTs(h1, [
           vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraInstance: ['track_process {', '  svc', '}'] }),
           'vrrp_track_process svc {', `  process ${tb.name}`, '  quorum 1', '  weight 0', '}', '',
-        ].join('\n'));
+        ].join('\n')));
         await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
-        b = startKeepalived(h2, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] }));
+        const b = keep(startKeepalived(h2, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] })));
         await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 6000);
         await new Promise((r) => setTimeout(r, 1200));
 
@@ -84,13 +74,7 @@ test('vrrp_track_process quorum 1 weight 0: the process dying is FAULT (priority
         await a.waitForLog(/Quorum gained for tracked process svc/, 2000);
         await h1.waitForAddress(VIP, { timeoutMs: 8000 });
         await h2.waitForAddress(VIP, { present: false, timeoutMs: 3000 });
-      } catch (e) {
-        dumpLogs([a, b]);
-        throw e;
-      } finally {
-        await a?.stop().catch(() => undefined);
-        await b?.stop().catch(() => undefined);
-      }
+      });
     });
   } finally {
     await killAndWait(proc);
@@ -102,15 +86,14 @@ test('vrrp_track_process terminate_delay 1.5: a process replaced within the dela
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-tp-'));
   const tb = trackedBinary(dir, 2);
   let proc: ChildProcess | undefined = tb.start();
-  let a: DaemonHandle | undefined;
   try {
     await withLab({ hosts: 1, timeoutMs: 55_000 }, async (lab) => {
       const h1 = lab.hosts[0]!;
-      try {
-        a = startKeepalivedTs(h1, [
+      await withDaemons(async (keep) => {
+        const a = keep(startKeepalivedTs(h1, [
           vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraInstance: ['track_process {', '  svc', '}'] }),
           'vrrp_track_process svc {', `  process ${tb.name}`, '  terminate_delay 1.5', '}', '',
-        ].join('\n'));
+        ].join('\n')));
         await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
         await new Promise((r) => setTimeout(r, 500));
 
@@ -128,12 +111,7 @@ test('vrrp_track_process terminate_delay 1.5: a process replaced within the dela
         assert.ok(after >= 1400 && after <= 1400 + 800, `quorum lost ${after} ms after the exit (terminate_delay 1.5 s, polled every 200 ms)`);
         await a.waitForLog(/\(VI_1\) Entering FAULT STATE/, 1000);
         await h1.waitForAddress(VIP, { present: false, timeoutMs: 2000 });
-      } catch (e) {
-        dumpLogs([a]);
-        throw e;
-      } finally {
-        await a?.stop().catch(() => undefined);
-      }
+      });
     });
   } finally {
     await killAndWait(proc);

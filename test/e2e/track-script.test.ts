@@ -8,44 +8,34 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { withLab } from '../helpers/lab';
 import { startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
 import { vrrpInfo } from '../helpers/pcap';
+import { appendableFile, logTimeMs, scriptDir, withDaemons } from '../helpers/e2e';
 
 const VIP = '192.0.2.100';
 
-function logTimeMs(line: string): number {
-  const t = (JSON.parse(line) as { time: string | number }).time;
-  return typeof t === 'number' ? t : Date.parse(t);
-}
-
 test('vrrp_script weight -20: failing `fall` times moves the VIP to the BACKUP, `rise` successes bring it back', { timeout: 90_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-chk-'));
-  fs.chmodSync(dir, 0o755);
-  const runs = path.join(dir, 'runs.log');
+  const dir = scriptDir('kts-chk-');
+  const runs = appendableFile(dir, 'runs.log');
   const failFlag = path.join(dir, 'fail');
   const chk = path.join(dir, 'chk.sh');
-  fs.writeFileSync(runs, '');
-  fs.chmodSync(runs, 0o666);
   // one line per run: start time (ms) and outcome; fails while the flag file exists
   fs.writeFileSync(chk, `#!/bin/sh\nt=$(date +%s%3N)\nif [ -e ${failFlag} ]; then echo "$t fail" >> ${runs}; exit 1; fi\necho "$t ok" >> ${runs}\nexit 0\n`, { mode: 0o755 });
   const runsSince = (t0: number, until: number): string[] => fs.readFileSync(runs, 'utf8').split('\n').filter(Boolean)
     .map((l) => l.split(' ')).filter(([t]) => Number(t) >= t0 && Number(t) <= until).map(([, r]) => r!);
-  let a: DaemonHandle | undefined;
-  let b: DaemonHandle | undefined;
   try {
     await withLab({ hosts: 2, timeoutMs: 85_000 }, async (lab) => {
       const [h1, h2] = lab.hosts as [typeof lab.hosts[0], typeof lab.hosts[0]];
-      a = startKeepalivedTs(h1, [
-        vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraGlobal: ['script_user root', 'enable_script_security'], extraInstance: ['track_script {', '  chk', '}'] }),
-        'vrrp_script chk {', `  script "${chk}"`, '  interval 1', '  weight -20', '  fall 3', '  rise 2', '}', '',
-      ].join('\n'));
-      try {
+      await withDaemons(async (keep) => {
+        const a = keep(startKeepalivedTs(h1, [
+          vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraGlobal: ['script_user root', 'enable_script_security'], extraInstance: ['track_script {', '  chk', '}'] }),
+          'vrrp_script chk {', `  script "${chk}"`, '  interval 1', '  weight -20', '  fall 3', '  rise 2', '}', '',
+        ].join('\n')));
         await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
         await a.waitForLog(/VRRP_Script\(chk\) succeeded/, 1000);
-        b = startKeepalivedTs(h2, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] }));
+        const b = keep(startKeepalivedTs(h2, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] })));
         await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 5000);
         await new Promise((r) => setTimeout(r, 1500));
 
@@ -71,14 +61,7 @@ test('vrrp_script weight -20: failing `fall` times moves the VIP to the BACKUP, 
         await waitForNth(a, /\(VI_1\) Changing effective priority from 80 to 100/, 1, 1000);
         await h1.waitForAddress(VIP, { timeoutMs: 6000 });
         await h2.waitForAddress(VIP, { present: false, timeoutMs: 2000 });
-      } catch (e) {
-        for (const d of [a, b]) if (d) console.error(`--- ${d.host.name}\n${d.logs().slice(-30).join('\n')}`);
-        console.error(fs.readFileSync(runs, 'utf8'));
-        throw e;
-      } finally {
-        await a?.stop().catch(() => undefined);
-        await b?.stop().catch(() => undefined);
-      }
+      }, { logLines: 30, onFailure: () => console.error(fs.readFileSync(runs, 'utf8')) });
     });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

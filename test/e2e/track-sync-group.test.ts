@@ -7,12 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { withLab } from '../helpers/lab';
-import { startKeepalivedTs, type DaemonHandle } from '../helpers/keepalived';
+import { startKeepalivedTs } from '../helpers/keepalived';
 import { vrrpInfo } from '../helpers/pcap';
+import { until } from '../helpers/bench-daemon';
+import { notifyRecorder, withDaemons } from '../helpers/e2e';
 
 function config(p: { state: 'MASTER' | 'BACKUP'; priority: number; script: string; tag: string; track: boolean }): string {
   const inst = (name: string, vrid: number, vip: string, extra: string[]) => [
@@ -30,35 +29,19 @@ function config(p: { state: 'MASTER' | 'BACKUP'; priority: number; script: strin
   ].join('\n');
 }
 
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 test('vrrp_sync_group: one member losing its tracked interface takes the whole group to FAULT and both VIPs fail over together', { timeout: 60_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-sync-'));
-  fs.chmodSync(dir, 0o755);
-  const log = path.join(dir, 'notify.log');
-  fs.writeFileSync(log, '');
-  fs.chmodSync(log, 0o666);
-  const script = path.join(dir, 'rec.sh');
-  fs.writeFileSync(script, `#!/bin/sh\necho "$*" >> ${log}\n`, { mode: 0o755 });
-  const lines = () => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
-  let a: DaemonHandle | undefined;
-  let b: DaemonHandle | undefined;
+  const rec = notifyRecorder('kts-sync-');
+  const { script, lines } = rec;
   try {
     await withLab({ hosts: 2, timeoutMs: 55_000 }, async (lab) => {
       const [h1, h2] = lab.hosts as [typeof lab.hosts[0], typeof lab.hosts[0]];
       const spare = await h1.addVethSpare('track0');
-      try {
-        a = startKeepalivedTs(h1, config({ state: 'MASTER', priority: 100, script, tag: 'h1', track: true }));
+      await withDaemons(async (keep) => {
+        const a = keep(startKeepalivedTs(h1, config({ state: 'MASTER', priority: 100, script, tag: 'h1', track: true })));
         await h1.waitForAddress('192.0.2.100', { timeoutMs: 10_000 });
         await h1.waitForAddress('192.0.2.101', { timeoutMs: 2000 });
-        b = startKeepalivedTs(h2, config({ state: 'BACKUP', priority: 90, script, tag: 'h2', track: false }));
-        await waitFor(() => lines().includes('h2-group-backup') && lines().includes('h2-group GROUP VG_1 BACKUP 0'), 6000, 'BACKUP group notifies on h2');
+        keep(startKeepalivedTs(h2, config({ state: 'BACKUP', priority: 90, script, tag: 'h2', track: false })));
+        await until('BACKUP group notifies on h2', () => lines().includes('h2-group-backup') && lines().includes('h2-group GROUP VG_1 BACKUP 0'), 6000, 25);
         assert.ok(lines().includes('h1-group GROUP VG_1 MASTER 0') && lines().includes('h1-group-master'), 'MASTER group notify on h1');
         await new Promise((r) => setTimeout(r, 1500));
 
@@ -74,8 +57,8 @@ test('vrrp_sync_group: one member losing its tracked interface takes the whole g
         const zero = cap.frames().map((f) => vrrpInfo(f.frame)).filter((v) => v && v.src === h1.ip4 && v.priority === 0).map((v) => v!.vrid);
         assert.deepEqual([...new Set(zero)].sort(), [51, 52], 'both members send priority 0');
         await cap.stop();
-        await waitFor(() => ['h1-group-fault', 'h1-group GROUP VG_1 FAULT 0', 'h1-VI_1 INSTANCE VI_1 FAULT 100', 'h1-VI_2 INSTANCE VI_2 FAULT 100',
-          'h2-group-master', 'h2-group GROUP VG_1 MASTER 0'].every((l) => lines().includes(l)), 3000, 'FAULT / MASTER notifies');
+        await until('FAULT / MASTER notifies', () => ['h1-group-fault', 'h1-group GROUP VG_1 FAULT 0', 'h1-VI_1 INSTANCE VI_1 FAULT 100', 'h1-VI_2 INSTANCE VI_2 FAULT 100',
+          'h2-group-master', 'h2-group GROUP VG_1 MASTER 0'].every((l) => lines().includes(l)), 3000, 25);
 
         await h1.setLink(spare.peer, true);
         await a.waitForLog(/VRRP_Group\(VG_1\) Syncing instances to BACKUP state/, 3000);
@@ -83,19 +66,12 @@ test('vrrp_sync_group: one member losing its tracked interface takes the whole g
         await h1.waitForAddress('192.0.2.101', { timeoutMs: 2000 });
         await h2.waitForAddress('192.0.2.100', { present: false, timeoutMs: 2000 });
         await h2.waitForAddress('192.0.2.101', { present: false, timeoutMs: 2000 });
-        await waitFor(() => lines().filter((l) => l === 'h1-group GROUP VG_1 MASTER 0').length === 2, 3000, 'second MASTER group notify');
+        await until('second MASTER group notify', () => lines().filter((l) => l === 'h1-group GROUP VG_1 MASTER 0').length === 2, 3000, 25);
         const h1Group = lines().filter((l) => l.startsWith('h1-group GROUP')).map((l) => l.split(' ')[3]);
         assert.deepEqual(h1Group, ['BACKUP', 'MASTER', 'FAULT', 'BACKUP', 'MASTER']);
-      } catch (e) {
-        for (const d of [a, b]) if (d) console.error(`--- ${d.host.name}\n${d.logs().slice(-40).join('\n')}`);
-        console.error(lines().join('\n'));
-        throw e;
-      } finally {
-        await a?.stop().catch(() => undefined);
-        await b?.stop().catch(() => undefined);
-      }
+      }, { onFailure: () => console.error(lines().join('\n')) });
     });
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    rec.cleanup();
   }
 });

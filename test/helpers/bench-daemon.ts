@@ -146,8 +146,11 @@ export function instancesConfig(p: {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `fn` until it returns a truthy value; throws with `what` after timeoutMs. */
-export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, periodMs = 50): Promise<T> {
+/**
+ * Polls `fn` (sync or async) until it returns a truthy value; throws with `what` after timeoutMs. A
+ * throw from `fn` counts as "not yet" and is quoted in the timeout error.
+ */
+export async function until<T>(what: string, fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 10_000, periodMs = 50): Promise<T> {
   const t0 = Date.now();
   let last: unknown;
   for (;;) {
