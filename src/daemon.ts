@@ -345,9 +345,26 @@ export class Daemon {
         this.log.warn({ code: (e as { code?: string }).code ?? 'E_IO_SOCKET', instance: vi.name, err: e }, `(${vi.name}) cannot open a packet socket on ${v.dev ?? inst.r.vipIfname}: gratuitous ARP/NA will be retried`);
       }
     }
+    this.warmUp(inst);
     this.sup.spawn(inst.id, 'vrrp', init);
     this.log.info({ instance: vi.name, ifname: r.ifname, vrid: r.params.vrid, version: r.params.version }, `(${vi.name}) Initialising on ${r.ifname}`);
     this.updateTrackers(inst, true);
+  }
+
+  /**
+   * A BACKUP builds its first advert and GARP at the takeover, the one moment that is measured;
+   * build both once now (pure, nothing is sent) so V8 has compiled that path already.
+   */
+  private warmUp(inst: Inst): void {
+    try {
+      const r = inst.r;
+      advertPayload(r, r.params.priority, r.group ?? r.peers[0]?.address ?? r.src);
+      const v = r.vips[0];
+      if (v && v.family === 4) gratuitousArp('02:00:00:00:00:00', v.address);
+      else if (v) unsolicitedNaFrame({ mac: '02:00:00:00:00:00', src: v.address, target: v.address, router: false });
+    } catch {
+      /* warm-up only */
+    }
   }
 
   private instBySock(rec: SockRec, vrid: number): Inst | undefined {

@@ -167,6 +167,8 @@ function armTimer(s: Slot, name: string, at: number): void {
       return;
     }
     enqueue(s, { k: 'timer', name, entry }, false);
+    // a due timer runs now (this is already a macrotask of its own), not after a setImmediate hop
+    if (!pumping) pump();
   };
   entry.handle = setTimeout(fire, Math.max(0, at - monoNow() - TIMER_EARLY_MS));
   s.timers.set(name, entry);
@@ -194,8 +196,22 @@ function schedulePump(): void {
 }
 
 /** Round-robin over actors with work, at most BUDGET items each per turn so nobody starves. */
+let pumping = false;
+
 function pump(): void {
   pumpScheduled = false;
+  pumping = true;
+  try {
+    pumpOnce();
+  } finally {
+    pumping = false;
+  }
+  // Post what this pass produced now rather than one more loop turn later: a VRRP actor's advert
+  // decided in this pass should reach the main thread's socket without waiting for the next check phase.
+  if (flushScheduled) flush();
+}
+
+function pumpOnce(): void {
   for (const s of [...ready]) {
     let n = 0;
     while (!s.busy && n < BUDGET) {
