@@ -10,12 +10,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { withLab } from '../helpers/lab';
 import { request } from '../../src/supervisor';
-import { startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { startKeepalivedTs, vrrpConfig } from '../helpers/keepalived';
 import { actorOf, dumpState, instanceOf, until, type DumpedState } from '../helpers/bench-daemon';
+import { notifyRecorder, withDaemons } from '../helpers/e2e';
 
 const VIP = '192.0.2.100';
 
@@ -23,32 +23,25 @@ type Actor = DumpedState['actors'][number] & { pool?: string };
 type HostRow = { id: string; pool: string };
 
 test('monitors and notifiers run as their own actors on checker/notifier hosts; a crashed notifier leaves the MASTER and its VIP alone and the next transition is still notified once', { timeout: 60_000 }, async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-actors-'));
-  fs.chmodSync(dir, 0o755);
-  const notifyLog = path.join(dir, 'notify.log');
+  const rec = notifyRecorder('kts-actors-');
+  const { dir, lines } = rec;
   const fail = path.join(dir, 'fail');
   const fifo = path.join(dir, 'fifo');
-  fs.writeFileSync(notifyLog, '');
-  fs.chmodSync(notifyLog, 0o666);
-  fs.writeFileSync(path.join(dir, 'notify.sh'), `#!/bin/sh\necho "$*" >> ${notifyLog}\n`, { mode: 0o755 });
   fs.writeFileSync(path.join(dir, 'chk.sh'), `#!/bin/sh\n[ ! -e ${fail} ]\n`, { mode: 0o755 });
   execFileSync('mkfifo', ['-m', '600', fifo]);
   const fifoFd = fs.openSync(fifo, fs.constants.O_RDWR | fs.constants.O_NONBLOCK); // our reader end
-  const lines = (): string[] => fs.readFileSync(notifyLog, 'utf8').split('\n').filter(Boolean);
-  let d: DaemonHandle | undefined;
   try {
     await withLab({ hosts: 1, signal: t.signal, timeoutMs: 55_000 }, async (lab) => {
       const h1 = lab.hosts[0]!;
-      d = startKeepalivedTs(h1, [
-        vrrpConfig({
-          state: 'MASTER', priority: 100, vips: [`${VIP}/24`],
-          extraGlobal: ['script_user root', 'enable_script_security', `notify_fifo ${fifo}`],
-          extraInstance: ['track_script {', '  chk', '}', `notify "${path.join(dir, 'notify.sh')}"`],
-        }),
-        'vrrp_script chk {', `  script "${path.join(dir, 'chk.sh')}"`, '  interval 1', '  weight 0', '  fall 1', '  rise 1', '}', '',
-      ].join('\n'), { args: ['--enable-fault-injection'] });
-      const daemon = d;
-      try {
+      await withDaemons(async (keep) => {
+        const daemon = keep(startKeepalivedTs(h1, [
+          vrrpConfig({
+            state: 'MASTER', priority: 100, vips: [`${VIP}/24`],
+            extraGlobal: ['script_user root', 'enable_script_security', `notify_fifo ${fifo}`],
+            extraInstance: ['track_script {', '  chk', '}', `notify "${rec.script}"`],
+          }),
+          'vrrp_script chk {', `  script "${path.join(dir, 'chk.sh')}"`, '  interval 1', '  weight 0', '  fall 1', '  rise 1', '}', '',
+        ].join('\n'), { args: ['--enable-fault-injection'] }));
         await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
         await until('MASTER notified', async () => lines().includes('INSTANCE VI_1 MASTER 100'), 3000);
 
@@ -105,15 +98,10 @@ test('monitors and notifiers run as their own actors on checker/notifier hosts; 
           fifoText = buf.subarray(0, fs.readSync(fifoFd, buf)).toString();
         } catch { /* empty */ }
         assert.match(fifoText, /^INSTANCE "VI_1" BACKUP 100\nINSTANCE "VI_1" MASTER 100\nINSTANCE "VI_1" FAULT \d+\n$/, `FIFO lines: ${JSON.stringify(fifoText)}`);
-      } catch (e) {
-        console.error(daemon.logs().slice(-40).join('\n'));
-        throw e;
-      } finally {
-        await daemon.stop().catch(() => undefined);
-      }
+      });
     });
   } finally {
     fs.closeSync(fifoFd);
-    fs.rmSync(dir, { recursive: true, force: true });
+    rec.cleanup();
   }
 });

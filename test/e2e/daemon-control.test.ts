@@ -9,13 +9,10 @@ import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { makeTempDir, removeTempDir, withLab } from '../helpers/lab';
 import { startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { dumpLogs } from '../helpers/e2e';
 import { actorOf, adverts, dumpState, instanceOf, instancesConfig, ktsCli, sleep, until, watchAddress } from '../helpers/bench-daemon';
 
 const VIP = '192.0.2.100';
-
-function dumpLogs(...ds: DaemonHandle[]): void {
-  for (const d of ds) console.error(`--- ${d.kind}@${d.host.name}\n${d.logs().slice(-60).join('\n')}`);
-}
 
 test('--dump-state (json and text) documents actors and VRRP instances; SIGUSR1/SIGUSR2 write the data and stats files; non-root clients are refused', { timeout: 60_000 }, async (t) => {
   await withLab({ hosts: 2, signal: t.signal, timeoutMs: 55_000 }, async (lab) => {
@@ -86,7 +83,7 @@ test('--dump-state (json and text) documents actors and VRRP instances; SIGUSR1/
       assert.match(nobody.stderr, /E_CONTROL_DENIED/);
       assert.doesNotMatch(nobody.stdout, /vrrp:VI_1/);
     } catch (e) {
-      dumpLogs(c, b);
+      dumpLogs([c, b], 60);
       throw e;
     } finally {
       await Promise.all([c.stop(), b.stop()].map((p) => p.catch(() => undefined)));
@@ -156,7 +153,7 @@ test('SIGHUP: an unchanged config restarts no actor; a priority change restarts 
       assert.equal(mine.filter((x) => x.vrid === 51).at(-1)?.priority, 100);
       assert.equal(instanceOf(await dumpState(b), 'VI_2').state, 'BACKUP');
     } catch (e) {
-      dumpLogs(a, b);
+      dumpLogs([a, b], 60);
       throw e;
     } finally {
       await Promise.all([a.stop(), b.stop()].map((p) => p.catch(() => undefined)));
@@ -190,7 +187,7 @@ test('SIGTERM: the MASTER sends a priority 0 advert and removes its VIP, the BAC
       assert.equal(st2.code, 0);
       assert.equal(await h1!.hasAddress(VIP), true, '--dont-release-vrrp: VIP was removed');
     } catch (e) {
-      dumpLogs(a, b, ...(c ? [c] : []));
+      dumpLogs([a, b, c], 60);
       throw e;
     } finally {
       await Promise.all([a.stop(), b.stop(), c?.stop()].map((p) => p?.catch(() => undefined)));

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { withLab, type Host, type Lab } from '../helpers/lab';
 import { request } from '../../src/supervisor';
 import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { dumpLogs } from '../helpers/e2e';
 import { actorOf, adverts, dropsByReason, dumpState, instanceOf, sleep, until, watchAddress, type DumpedState } from '../helpers/bench-daemon';
 import { encodeVrrp } from '../../src/protocol/vrrp';
 import { mulberry32 } from '../helpers/prng';
@@ -25,10 +26,6 @@ function seededBytes(rand: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = Math.floor(rand() * 256);
   return b;
-}
-
-function dumpLogs(...ds: DaemonHandle[]): void {
-  for (const d of ds) console.error(`--- ${d.kind}@${d.host.name}\n${d.logs().slice(-60).join('\n')}`);
 }
 
 /**
@@ -135,7 +132,7 @@ test('RFC 3768 §7.1 receive checks: malformed adverts from a third host are dro
       assert.deepEqual(adverts(frames, { src: h1!.ip4 }).filter((x) => x.priority !== 100), [], `the MASTER changed priority (${seedNote})`);
       assert.ok(a.proc.running() && b.proc.running(), `a daemon died (${seedNote})`);
     } catch (e) {
-      dumpLogs(a, b);
+      dumpLogs([a, b], 60);
       throw e;
     } finally {
       await Promise.all([a.stop(), b.stop()].map((p) => p.catch(() => undefined)));
@@ -164,7 +161,7 @@ async function withTrio(t: { signal: AbortSignal }, body: (x: { lab: Lab; h: Hos
       await peers[1]!.waitForLog(/Entering BACKUP STATE/, 5_000);
       await body({ lab, h: [h1!, h2!, h3!], master, peers });
     } catch (e) {
-      dumpLogs(master, ...peers);
+      dumpLogs([master, ...peers], 60);
       throw e;
     } finally {
       await Promise.all([master, ...peers].map((d) => d.stop().catch(() => undefined)));

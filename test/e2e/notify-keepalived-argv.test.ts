@@ -10,18 +10,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { until } from '../helpers/bench-daemon';
 import { execNotifies, fifoLine, notifyInvocations, splitCommandLine, type NotifyConfig } from '../../src/actors/notifier/notify';
 
 const NS = `kts-notify-${process.pid}`;
 const sh = (...a: string[]) => execFileSync(a[0]!, a.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-
-async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function readOutputs(dir: string, prefix: string): string[] {
   return fs.readdirSync(dir).filter((f) => f.startsWith(prefix + '.')).sort()
@@ -78,12 +71,12 @@ vrrp_instance VI_1 {
     let log = '';
     ka.stdout!.on('data', (d) => (log += d));
     ka.stderr!.on('data', (d) => (log += d));
-    await waitFor(() => readOutputs(kaDir, 'generic').length >= 1 && readOutputs(kaDir, 'master').length >= 1, 10_000, `MASTER notifies\n${log}`);
+    await until(`MASTER notifies\n${log}`, () => readOutputs(kaDir, 'generic').length >= 1 && readOutputs(kaDir, 'master').length >= 1, 10_000);
     const exited = new Promise((r) => ka!.once('exit', r));
     ka.kill('SIGTERM');
     await exited;
     ka = undefined;
-    await waitFor(() => readOutputs(kaDir, 'generic').length >= 2 && readOutputs(kaDir, 'stop').length >= 1, 5000, `STOP notifies\n${log}`);
+    await until(`STOP notifies\n${log}`, () => readOutputs(kaDir, 'generic').length >= 2 && readOutputs(kaDir, 'stop').length >= 1, 5000);
     const buf = Buffer.alloc(4096);
     let fifoText = '';
     try {

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withLab, type Host } from '../helpers/lab';
 import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { dumpLogs } from '../helpers/e2e';
 import { dropsByReason, dumpState, instanceOf, until } from '../helpers/bench-daemon';
 import { ipv4 } from '../helpers/pcap';
 import { encodeVrrpDatagram } from '../../src/protocol/datagram';
@@ -36,10 +37,6 @@ async function sendRaw(h: Host, datagrams: Buffer[]): Promise<void> {
   const r = await h.exec(['python3', '-c', SENDER], { input: datagrams.map((d) => d.toString('hex')).join('\n') + '\n', timeoutMs: 10_000 });
   assert.equal(r.code, 0, `raw sender: ${r.stderr}`);
   assert.equal(Number(r.stdout.trim()), datagrams.length);
-}
-
-function dump(...ds: DaemonHandle[]): void {
-  for (const d of ds) console.error(`--- ${d.kind}@${d.host.name}\n${d.logs().slice(-40).join('\n')}`);
 }
 
 test('auth_type AH: keepalived-ts and keepalived 2.2.7 fail over both ways; forged AH adverts are dropped and counted', { timeout: 90_000 }, async () => {
@@ -115,7 +112,7 @@ test('auth_type AH: keepalived-ts and keepalived 2.2.7 fail over both ways; forg
       await ours.kill9();
       await h2.waitForAddress(VIP, { timeoutMs: 6000 });
     } catch (e) {
-      dump(ours, ...(peer ? [peer] : []));
+      dumpLogs([ours, peer]);
       throw e;
     } finally {
       await ours.stop().catch(() => undefined);

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withLab, type Host } from '../helpers/lab';
 import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { dumpLogs } from '../helpers/e2e';
 
 const VIP = '192.0.2.100';
 const ROUTES = [
@@ -61,10 +62,6 @@ async function waitHeld(h: Host, want: typeof ALL, timeoutMs: number): Promise<v
   }
 }
 
-function dump(...ds: DaemonHandle[]): void {
-  for (const d of ds) console.error(`--- ${d.kind}@${d.host.name}\n${d.logs().slice(-40).join('\n')}`);
-}
-
 test('virtual_routes and virtual_rules are on the MASTER only and follow the VIP between keepalived-ts and keepalived 2.2.7', { timeout: 90_000 }, async () => {
   await withLab({ hosts: 2 }, async (lab) => {
     const [h1, h2] = lab.hosts as [Host, Host];
@@ -98,7 +95,7 @@ test('virtual_routes and virtual_rules are on the MASTER only and follow the VIP
       await h2.waitForAddress(VIP, { present: false, timeoutMs: 5000 });
       await waitHeld(h2, NONE, 3000);
     } catch (e) {
-      dump(ours, peer);
+      dumpLogs([ours, peer]);
       throw e;
     } finally {
       await ours.stop().catch(() => undefined);

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withLab, type Host } from '../helpers/lab';
 import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { dumpLogs } from '../helpers/e2e';
 import { arpInfo, ethSrc, isGratuitousArp, vrrpInfo } from '../helpers/pcap';
 
 const VIP = '192.0.2.100';
@@ -40,10 +41,6 @@ async function waitVip(h: Host, dev: string, present: boolean, timeoutMs: number
     if (Date.now() > end) assert.fail(`${h.name}: ${VIP} ${present ? 'not on' : 'still on'} ${dev} after ${timeoutMs} ms`);
     await new Promise((res) => setTimeout(res, 50));
   }
-}
-
-function dump(...ds: DaemonHandle[]): void {
-  for (const d of ds) console.error(`--- ${d.kind}@${d.host.name}\n${d.logs().slice(-40).join('\n')}`);
 }
 
 test('use_vmac: VIP on vrrp.51, adverts and GARPs from 00:00:5e:00:01:33, failover both ways with keepalived 2.2.7, VMAC removed at stop', { timeout: 90_000 }, async () => {
@@ -107,7 +104,7 @@ test('use_vmac: VIP on vrrp.51, adverts and GARPs from 00:00:5e:00:01:33, failov
       await ours.stop();
       await waitNoVmac(h1, 2000);
     } catch (e) {
-      dump(ours, ...(peer ? [peer] : []));
+      dumpLogs([ours, peer]);
       throw e;
     } finally {
       await ours.stop().catch(() => undefined);

@@ -5,14 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseArgs, daemonOptions, SIGNUMS } from '../../src/cli';
-import { configFiles, configIdOf, goldenPathOf, normalizedModel } from '../helpers/config-golden';
+import { ROOT, configFiles, configIdOf, goldenPathOf, normalizedModel } from '../helpers/config-golden';
 
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
-  return d;
-}
-const ROOT = repoRoot();
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli.js');
 
 function cli(args: string[]): { code: number; stdout: string; stderr: string } {

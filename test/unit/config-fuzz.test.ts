@@ -4,15 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../../src/config';
 import { mulberry32 } from '../helpers/prng';
+import { ROOT } from '../helpers/config-golden';
 
 // Property: for any mutated configuration the parser returns diagnostics; it never throws, never
 // reports an internal error, and every diagnostic names a file and line. Deterministic (seeded PRNG).
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
-  return d;
-}
-const ROOT = repoRoot();
 
 function seeds(): string[] {
   const out: string[] = [];

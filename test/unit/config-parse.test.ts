@@ -5,13 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConfig, configTestExitCode, splitCommand } from '../../src/config';
 import type { ParseResult } from '../../src/config';
+import { ROOT } from '../helpers/config-golden';
 
-function repoRoot(): string {
-  let d = __dirname;
-  while (!fs.existsSync(path.join(d, 'package.json'))) d = path.dirname(d);
-  return d;
-}
-const ROOT = repoRoot();
 const FIX = path.join(ROOT, 'test', 'fixtures', 'config');
 
 function tmpdir(): string {
