@@ -2,27 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { withLab, makeTempDir, removeTempDir } from '../helpers/lab';
+import { withLab, makeTempDir, removeTempDir, pidAlive as alive } from '../helpers/lab';
+import { until } from '../helpers/bench-daemon';
 import { repoRoot, distDirName, vrrpConfig } from '../helpers/keepalived';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-async function until<T>(what: string, fn: () => T | undefined | null | false, ms: number): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test('without -n the daemon forks into the background like keepalived: the command returns, -p/-r pid files name the running daemon, SIGTERM to that pid stops it and removes them', { timeout: 60_000 }, async () => {
   const dir = makeTempDir('kts-fork-');

@@ -4,6 +4,7 @@ import { runScript } from '../../src/actors/monitor/script';
 import { runScriptJob } from '../../src/actors/notifier/script-job';
 import { MessageChannel } from 'node:worker_threads';
 import * as fs from 'node:fs';
+import { pidAlive as alive } from '../helpers/lab';
 
 /** Live (non-zombie) members of a process group; zombies are dead (this sandbox's init may not reap them). */
 function liveMembers(pgid: number): number[] {
@@ -20,15 +21,6 @@ function liveMembers(pgid: number): number[] {
   }
   return out;
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('runScript: an aborted script is killed with its process group, like a timed-out one', async () => {
   const ac = new AbortController();

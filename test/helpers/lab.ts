@@ -203,7 +203,8 @@ function deleteNamespaceSync(ns: string): void {
   spawnSync('ip', ['netns', 'del', ns]);
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0; a zombie counts as existing). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
