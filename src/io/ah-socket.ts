@@ -11,30 +11,10 @@ import net from 'node:net';
 import { log } from '../util/log';
 import { addon } from './addon';
 import { IoError, toIoError } from './errors';
-import { ipv4ToBytes, parseIpv4 } from './ip-header';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const raw = require('raw-socket') as {
-  createSocket(o: { protocol: number; addressFamily: number; bufferSize?: number }): RawSock;
-  AddressFamily: { IPv4: number };
-};
-interface RawSock {
-  on(ev: 'message', cb: (buf: Buffer, source: string) => void): RawSock;
-  on(ev: 'error', cb: (e: Error) => void): RawSock;
-  setOption(level: number, option: number, value: Buffer | number, length?: number): void;
-  send(buf: Buffer, offset: number, length: number, address: string, cb: (err: Error | null, bytes: number) => void): void;
-  close(): void;
-}
+import { parseIpv4 } from './ip-header';
+import { raw, rawSend, ipMreqn, type RawSocket, SOL_SOCKET, SO_BINDTODEVICE, IPPROTO_IP, IP_HDRINCL, IP_MULTICAST_IF, IP_MULTICAST_LOOP, IP_ADD_MEMBERSHIP, IP_MULTICAST_ALL } from './raw';
 
 export const IPPROTO_AH = 51;
-const SOL_SOCKET = 1;
-const SO_BINDTODEVICE = 25;
-const IPPROTO_IP = 0;
-const IP_HDRINCL = 3;
-const IP_MULTICAST_IF = 32;
-const IP_MULTICAST_LOOP = 34;
-const IP_ADD_MEMBERSHIP = 35;
-const IP_MULTICAST_ALL = 49;
 
 export interface AhSocketOptions {
   ifname: string;
@@ -58,7 +38,7 @@ export class AhSocket extends EventEmitter<{ datagram: [ReceivedAhDatagram]; err
   readonly ifname: string;
   readonly ifindex: number;
   readonly stats = { rxPackets: 0, rxMalformed: 0, txPackets: 0, txErrors: 0 };
-  private readonly sock: RawSock;
+  private readonly sock: RawSocket;
   private closed = false;
 
   constructor(opts: AhSocketOptions) {
@@ -82,10 +62,10 @@ export class AhSocket extends EventEmitter<{ datagram: [ReceivedAhDatagram]; err
       this.sock.setOption(IPPROTO_IP, IP_HDRINCL, 1);
       this.sock.setOption(IPPROTO_IP, IP_MULTICAST_ALL, 0);
       this.sock.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
-      const ifm = mreqn('0.0.0.0', opts.src && net.isIPv4(opts.src) ? opts.src : '0.0.0.0', this.ifindex);
+      const ifm = ipMreqn('0.0.0.0', opts.src && net.isIPv4(opts.src) ? opts.src : '0.0.0.0', this.ifindex);
       this.sock.setOption(IPPROTO_IP, IP_MULTICAST_IF, ifm, ifm.length);
       if (group) {
-        const m = mreqn(group, '0.0.0.0', this.ifindex);
+        const m = ipMreqn(group, '0.0.0.0', this.ifindex);
         this.sock.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, m, m.length);
       }
     } catch (e) {
@@ -99,17 +79,7 @@ export class AhSocket extends EventEmitter<{ datagram: [ReceivedAhDatagram]; err
   /** Sends one complete IPv4 datagram (header + AH + VRRP) to `dst`. */
   send(datagram: Buffer, dst: string): Promise<void> {
     if (this.closed) return Promise.reject(new IoError('E_IO_CLOSED', `AH socket on ${this.ifname} is closed`));
-    return new Promise<void>((resolve, reject) => {
-      this.sock.send(datagram, 0, datagram.length, dst, (err) => {
-        if (err) {
-          this.stats.txErrors++;
-          reject(toIoError('E_IO_SEND', `AH advert to ${dst} on ${this.ifname}`, err));
-        } else {
-          this.stats.txPackets++;
-          resolve();
-        }
-      });
-    });
+    return rawSend(this.sock, datagram, dst, this.stats, `AH advert to ${dst} on ${this.ifname}`);
   }
 
   close(): void {
@@ -147,10 +117,3 @@ export function openAhSocket(opts: AhSocketOptions): AhSocket {
   return new AhSocket(opts);
 }
 
-function mreqn(group: string, local: string, ifindex: number): Buffer {
-  const b = Buffer.alloc(12);
-  ipv4ToBytes(group).copy(b, 0);
-  ipv4ToBytes(local).copy(b, 4);
-  b.writeInt32LE(ifindex, 8);
-  return b;
-}

@@ -23,45 +23,12 @@ import { log } from '../util/log';
 import { addon, type NativeVrrp6Receiver } from './addon';
 import { IoError, toIoError } from './errors';
 import { buildIpv4Header, IPPROTO_VRRP, ipv4ToBytes, ipv6ToBytes, parseIpv4, VRRP_TOS } from './ip-header';
+import {
+  raw, rawSend, ipMreqn, type RawSocket, SOL_SOCKET, SO_RCVBUF, SO_BINDTODEVICE, IPPROTO_IP, IP_TOS, IP_HDRINCL, IP_MULTICAST_IF,
+  IP_MULTICAST_TTL, IP_MULTICAST_LOOP, IP_ADD_MEMBERSHIP, IP_MULTICAST_ALL, IPPROTO_IPV6, IPV6_CHECKSUM, IPV6_UNICAST_HOPS,
+  IPV6_MULTICAST_IF, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_LOOP, IPV6_MULTICAST_ALL, IPV6_PKTINFO, IPV6_TCLASS,
+} from './raw';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const raw = require('raw-socket') as RawSocketModule;
-
-interface RawSocket {
-  on(ev: 'message', cb: (buf: Buffer, source: string) => void): RawSocket;
-  on(ev: 'error', cb: (e: Error) => void): RawSocket;
-  on(ev: 'close', cb: () => void): RawSocket;
-  setOption(level: number, option: number, value: Buffer | number, length?: number): void;
-  send(buf: Buffer, offset: number, length: number, address: string, cb: (err: Error | null, bytes: number) => void): void;
-  pauseRecv(): RawSocket;
-  close(): void;
-}
-interface RawSocketModule {
-  createSocket(o: { protocol: number; addressFamily: number; bufferSize?: number }): RawSocket;
-  AddressFamily: { IPv4: number; IPv6: number };
-}
-
-// Linux socket option numbers (<asm-generic/socket.h>, <linux/in.h>, <linux/in6.h>).
-const SOL_SOCKET = 1;
-const SO_RCVBUF = 8;
-const SO_BINDTODEVICE = 25;
-const IPPROTO_IP = 0;
-const IP_TOS = 1;
-const IP_HDRINCL = 3;
-const IP_MULTICAST_IF = 32;
-const IP_MULTICAST_TTL = 33;
-const IP_MULTICAST_LOOP = 34;
-const IP_ADD_MEMBERSHIP = 35;
-const IP_MULTICAST_ALL = 49;
-const IPPROTO_IPV6 = 41;
-const IPV6_CHECKSUM = 7;
-const IPV6_UNICAST_HOPS = 16;
-const IPV6_MULTICAST_IF = 17;
-const IPV6_MULTICAST_HOPS = 18;
-const IPV6_MULTICAST_LOOP = 19;
-const IPV6_MULTICAST_ALL = 29;
-const IPV6_PKTINFO = 50;
-const IPV6_TCLASS = 67;
 
 export const VRRP_MCAST_V4 = '224.0.0.18';
 export const VRRP_MCAST_V6 = 'ff02::12';
@@ -188,40 +155,7 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
         this.family === 4
           ? Buffer.concat([buildIpv4Header({ src: this.src ?? '0.0.0.0', dst: t, id, payloadLength: payload.length }), payload])
           : payload;
-      if (this.sendNow(pkt, t)) continue;
-      await new Promise<void>((resolve, reject) => {
-        this.sock.send(pkt, 0, pkt.length, t, (err) => {
-          if (err) {
-            this.stats.txErrors++;
-            reject(toIoError('E_IO_SEND', `VRRP send to ${t} on ${this.ifname}`, err));
-          } else {
-            this.stats.txPackets++;
-            resolve();
-          }
-        });
-      });
-    }
-  }
-
-  /**
-   * raw-socket's send() queues the packet until libuv reports the socket writable: one event-loop
-   * turn (~0.5-1 ms) after the VRRP actor decided. A raw socket is nearly always writable, so send
-   * straight through raw-socket's native wrap (a synchronous sendto) when nothing is queued, and
-   * fall back to the queue on any error (EAGAIN included). Failover is measured to the millisecond.
-   */
-  private sendNow(pkt: Buffer, dst: string): boolean {
-    const inner = this.sock as unknown as { wrap?: { send?: (b: Buffer, o: number, l: number, a: string, cb: (bytes: number) => void) => void }; requests?: unknown[] };
-    if (!inner.wrap?.send || (inner.requests?.length ?? 0) > 0) return false;
-    try {
-      let sent = -1;
-      inner.wrap.send(pkt, 0, pkt.length, dst, (bytes) => {
-        sent = bytes;
-      });
-      if (sent !== pkt.length) return false;
-      this.stats.txPackets++;
-      return true;
-    } catch {
-      return false;
+      await rawSend(this.sock, pkt, t, this.stats, `VRRP send to ${t} on ${this.ifname}`);
     }
   }
 
@@ -341,14 +275,6 @@ function cstring(s: string): Buffer {
   return Buffer.concat([Buffer.from(s, 'utf8'), Buffer.alloc(1)]);
 }
 
-/** struct ip_mreqn { in_addr imr_multiaddr; in_addr imr_address; int imr_ifindex; } */
-function ipMreqn(group: string, local: string, ifindex: number): Buffer {
-  const b = Buffer.alloc(12);
-  ipv4ToBytes(group).copy(b, 0);
-  ipv4ToBytes(local).copy(b, 4);
-  b.writeInt32LE(ifindex, 8);
-  return b;
-}
 
 function checkFamily(addr: string, family: 4 | 6, what: string): void {
   if (net.isIP(addr.split('%')[0] ?? '') !== family) throw new IoError('E_IO_ARG', `${what} ${addr} is not an IPv${family} address`);
