@@ -11,18 +11,12 @@ import type { ScriptSpec, JobResult, WorkerTask, WorkerReply } from './job-worke
 
 export type { JobResult };
 
-export interface ScriptJob {
-  /** argv[0] is the script (absolute path, or searched in env.PATH) */
-  argv: string[];
-  timeoutMs: number;
-  uid?: number;
-  gid?: number;
-  /** the whole environment of the child (default: PATH only, like keepalived's clean environment) */
-  env?: Record<string, string>;
-  /** e.g. 0o177 (keepalived runs scripts with umask 0177) */
-  umask?: number;
-  /** SIGTERM → SIGKILL grace at timeout/abort, default 500 ms */
-  killGraceMs?: number;
+/**
+ * A script job: the worker's ScriptSpec (argv[0] absolute or searched in env.PATH; env defaults to PATH
+ * only, like keepalived's clean environment; umask e.g. 0o177; killGraceMs SIGTERM → SIGKILL, default
+ * 500 ms) plus an AbortSignal that stops it.
+ */
+export interface ScriptJob extends Omit<ScriptSpec, 'maxOutput'> {
   signal?: AbortSignal;
 }
 
