@@ -68,6 +68,7 @@ export async function runDemo(): Promise<number> {
       }
       const ping2 = await client.exec(['ping', '-c', '1', '-W', '1', VIP]);
       process.stdout.write(`VIP ${VIP} held by: ${await holder([n1, n2])}; client ping: ${ping2.code === 0 ? 'ok' : 'FAILED'}\n`);
+      process.stdout.write('  (a killed node keeps the address in its kernel, as with keepalived; node2\'s gratuitous ARPs moved the clients)\n');
 
       progress('restarting node1: it preempts node2 when its own master-down timer expires');
       a = startKeepalivedTs(n1, conf1, { label: 'node1-restarted' });
