@@ -735,7 +735,8 @@ export class ConfigBuilder {
       if (vi.unicastPeers.length) { S('Unicast peers are not supported in strict mode'); }
       if (vi.virtualIpaddressExcluded.length) S('Strict mode does not support virtual_ipaddress_excluded');
       if (vi.state === 'MASTER' && vi.priority !== 255) { S('State MASTER must match being address owner'); vi.state = 'BACKUP'; }
-      if (vi.version === 3 && vi.family === 4 && vi.virtualIpaddress.length > 0 && vi.accept && acceptSet && vi.priority !== 255) { S('Strict mode does not support accept mode; clearing'); vi.accept = false; }
+      // keepalived 2.2.7 vrrp_complete_instance: VRRPv2 (RFC 3768) has no Accept_Mode; VRRPv3 keeps `accept`
+      if (vi.version === 2 && vi.accept && acceptSet && vi.priority !== 255) { S('warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting'); vi.accept = false; }
       if (vi.version === 2 && vi.advertInt !== Math.round(vi.advertInt)) S('Strict mode requires a whole-second advert_int for VRRPv2');
     }
     if (vi.priority === 255) {

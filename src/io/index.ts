@@ -49,3 +49,11 @@ export { getIfSysctl, setIfSysctl } from './sysctl';
 export { openAhSocket, AhSocket, IPPROTO_AH, type AhSocketOptions, type ReceivedAhDatagram } from './ah-socket';
 export { closeNetlink } from './netlink';
 export { buildIpv4Header, parseIpv4, type Ipv4Parse } from './ip-header';
+export {
+  NftFirewall,
+  nftSettings,
+  nftVips,
+  blocksVips,
+  type NftSettings,
+  type NftVip,
+} from './nftables';
