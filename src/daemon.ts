@@ -16,6 +16,7 @@ import { Supervisor, ControlServer, DEFAULT_CONTROL_SOCKET } from './supervisor'
 import {
   openVrrpSocket, openPacketSocket, addAddress, removeAddress, listLinks, listAddresses, watchLinks,
   closeNetlink, type VrrpSocket, type PacketSocket, type ReceivedAdvert, type Watcher, type LinkState,
+  NftFirewall, nftSettings, nftVips, blocksVips,
 } from './io';
 import { decodeVrrp, checkAdvert, skipAddrCheck } from './protocol/vrrp';
 import { gratuitousArp } from './protocol/arp';
@@ -140,6 +141,8 @@ export class Daemon {
   /** enable_script_security: script paths (argv[0]) found insecure — never run (keepalived disables them) */
   private insecureScripts = new Set<string>();
   private stopping = false;
+  /** no_accept / vrrp_strict drop rules (src/io/nftables.ts), made on the first blocking MASTER */
+  private nft: NftFirewall | null = null;
   private readonly startedAt = Date.now();
   private reloads = 0;
   private readonly counters = { rxTotal: 0, rxDropped: 0, txAdverts: 0, txErrors: 0, garpSent: 0, vipOpsFailed: 0 };
@@ -337,6 +340,7 @@ export class Daemon {
       this.enqueue(inst, 'removing stale VIPs', async () => {
         for (const v of [...inst.r.vips, ...inst.r.excluded]) await this.vipOp('del', inst, v);
       });
+      this.firewall(inst, 'init');
     }
     for (const v of [...inst.r.vips, ...inst.r.excluded]) {
       try {
@@ -458,6 +462,22 @@ export class Daemon {
     }
   }
 
+  /**
+   * no_accept / vrrp_strict (keepalived's vrrp_handle_accept_mode): a blocking instance's VIPs enter
+   * keepalived's nftables drop set when it becomes MASTER and leave it when it stops being MASTER.
+   * Queued with the VIP operations, so the order is keepalived's (rule, VIPs / VIPs, rule).
+   */
+  private firewall(inst: Inst, op: 'block' | 'unblock' | 'init'): void {
+    if (!blocksVips(inst.vi)) return;
+    const name = inst.vi.name;
+    this.log.info({ instance: name }, `(${name}) ${op === 'block' ? 'setting' : 'removing'} firewall drop rule`);
+    if (op === 'init') return; // keepalived logs it at start-up but makes no table until a MASTER needs one
+    const fw = (this.nft ??= new NftFirewall(nftSettings(this.cfg.globalDefs), this.log));
+    const vips = nftVips(inst.r);
+    const dtp = inst.vi.dontTrackPrimary;
+    this.enqueue(inst, `${op === 'block' ? 'setting' : 'removing'} firewall drop rule`, () => (op === 'block' ? fw.block(name, vips, dtp) : fw.unblock(name, vips, dtp)));
+  }
+
   private enqueue(inst: Inst, what: string, fn: () => Promise<void>): void {
     inst.queue = inst.queue.then(fn).catch((e) => {
       this.log.error({ code: (e as { code?: string }).code ?? 'E_IO', instance: inst.vi.name, err: e }, `(${inst.vi.name}) ${what}: ${(e as Error).message}`);
@@ -472,6 +492,7 @@ export class Daemon {
         if (i.priority === 0) this.log.info({ instance: name }, `(${name}) sent 0 priority`);
         return;
       case 'addVips':
+        this.firewall(inst, 'block'); // keepalived: drop rule first, so the VIP never answers unfiltered
         this.log.info({ instance: name }, `(${name}) setting VIPs.`);
         inst.vipsHeld = true;
         this.enqueue(inst, 'adding VIPs', async () => {
@@ -487,6 +508,7 @@ export class Daemon {
           await removeRoutes(instanceRouteSet(inst.vi), this.log, `(${name})`);
           for (const v of [...inst.r.vips, ...inst.r.excluded]) await this.vipOp('del', inst, v);
         });
+        this.firewall(inst, 'unblock');
         return;
       case 'sendGarp':
         this.sendGarpBurst(inst, i.count, i.intervalMs);
@@ -941,6 +963,10 @@ export class Daemon {
     const gone = [...before].filter(([k]) => !after.has(k)).map(([, v]) => v);
     const added = [...after].filter(([k]) => !before.has(k)).map(([, v]) => v);
     ni.vipsHeld = true;
+    // the drop set follows the held VIPs (also when accept/no_accept changed on reload)
+    const fw = this.nft;
+    if (fw) this.enqueue(ni, 'reload firewall', () => fw.unblock(ni.vi.name, nftVips(blocksVips(ni.vi) ? { ...old.r, vips: gone, excluded: [] } : old.r), ni.vi.dontTrackPrimary));
+    this.firewall(ni, 'block');
     if (gone.length === 0 && added.length === 0) return;
     this.log.info({ instance: ni.vi.name, removed: gone.map(key), added: added.map(key) }, `(${ni.vi.name}) reload: updating VIPs`);
     this.enqueue(ni, 'reload VIPs', async () => {
@@ -987,6 +1013,8 @@ export class Daemon {
     this.log.info({ signal }, 'Stopping');
     for (const s of this.scripts.values()) if (s.timer) clearInterval(s.timer);
     await Promise.all([...this.insts.values()].map((i) => this.stopInstance(i, true).catch(() => undefined)));
+    // keepalived's nft_end: the drop table goes with the daemon (kept with -X, like the VIPs it guards)
+    if (!this.opts.dontReleaseVrrp) await this.nft?.cleanup();
     // the STOP notifies reach the script pool and run (STOP scripts are killed after 1 s) before the actors stop
     this.monitors.abortScripts();
     await this.notifiers.drain(1000).catch(() => undefined);
