@@ -11,7 +11,8 @@
  * Host i (1-based) gets MAC byte, IPv4 and IPv6 suffix 10+i (so host1 = .11, as in the reference
  * captures of /work/shared/reference/keepalived-wire-facts.md).
  *
- * The kernel here has no ebtables/nftables and no bridge VLAN filtering, so a partition moves the
+ * There are no ebtables and no bridge VLAN filtering here (a bridge-level nftables filter would do,
+ * but moving ports needs no tools), so a partition moves the
  * second group's bridge ports to `br1`: carriers stay up (the daemons see no link event, as in a real
  * split), and a capture listens on both bridges and merges the frames by time.
  *
