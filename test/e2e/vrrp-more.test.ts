@@ -12,8 +12,12 @@ const VIP = '192.0.2.100';
 pairScenario('VRRPv3 over IPv4, advert_int 0.1: centisecond adverts, kill -9 failover after 3 × 0.1 s + skew', async (p) => {
   const conf = (state: 'MASTER' | 'BACKUP', priority: number) => vrrpConfig({ state, priority, version: 3, advertInt: 0.1, vips: [`${VIP}/24`] });
   const t0 = p.nowUs();
-  const [d1] = await startOrdered(p, conf('MASTER', 100), conf('BACKUP', 90));
+  const [d1, d2] = await startOrdered(p, conf('MASTER', 100), conf('BACKUP', 90));
   await expectTakeover(p, { vip: VIP, holder: p.n1, released: [p.n2], sinceUs: t0, timeoutMs: masterDownMs(100, 100) + 2 * MARGIN_MS });
+  // at 0.1 s node1 can win before node2 has even finished starting: let node2 settle as BACKUP and
+  // follow a few of node1's adverts, so the kill measures a failover and not node2's start-up
+  await d2.waitForLog(/Entering BACKUP STATE/, 10_000);
+  await new Promise((r) => setTimeout(r, 600));
   const ads = adverts(p.cap.frames(), { from: p.n1 });
   const f = ads[ads.length - 1]!.frame;
   const info = vrrpInfo(f)!;
