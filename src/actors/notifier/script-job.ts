@@ -10,20 +10,13 @@
  * One piscina thread carries many jobs: a job is only a wait on a child process.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { runScript } from '../monitor/script';
+import { runScript, type RunScriptOptions } from '../monitor/script';
 
-export interface ScriptJobSpec {
-  argv: string[];
-  /** 0 = no timeout */
-  timeoutMs: number;
-  uid?: number;
-  gid?: number;
-  /** default 0o177 (keepalived) */
-  umask?: number;
-  /** SIGTERM → SIGKILL grace; default 2 000 ms (keepalived) */
-  killGraceMs?: number;
+/** What crosses to the pool thread: runScript's options minus what cannot be cloned (signal) or is not used. */
+export type ScriptJobSpec = Pick<RunScriptOptions, 'argv' | 'timeoutMs' | 'uid' | 'gid' | 'umask' | 'killGraceMs'> & {
+  /** the script's whole environment; default PATH only */
   env?: Record<string, string>;
-}
+};
 
 export interface ScriptJobResult {
   /** exit code; null when killed by a signal or never started */
