@@ -11,6 +11,6 @@ echo "setup: apt-get update" >&2
 apt-get update -qq
 echo "setup: installing Debian packages" >&2
 apt-get install -y -qq --no-install-recommends \
-  iproute2 tcpdump keepalived nftables iputils-ping iputils-arping procps psmisc python3 make g++ ca-certificates >/dev/null
+  iproute2 tcpdump keepalived nftables openssl iputils-ping iputils-arping procps psmisc python3 make g++ ca-certificates >/dev/null
 echo "setup: npm ci" >&2
 npm ci --no-audit --no-fund
