@@ -63,6 +63,11 @@ export class ConfigBuilder {
       this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `${n.keyword}: expected an integer in [${min}, ${max}], got invalid number '${v}'`);
       return undefined;
     }
+    return this.inRange(n, v, min, max);
+  }
+
+  /** The number `v` (already syntax-checked) if it lies in [min, max]; else an E_CONFIG_RANGE error. */
+  private inRange(n: N, v: string, min: number, max: number): number | undefined {
     const x = Number(v);
     if (x < min || x > max) {
       this.d.error('E_CONFIG_RANGE', n.file, n.line, `${n.keyword}: number '${v}' outside range [${min}, ${max}]`);
@@ -78,12 +83,7 @@ export class ConfigBuilder {
       this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `${n.keyword}: expected a time in seconds in [${min}, ${max}], got ${v === undefined ? 'nothing' : `invalid number '${v}'`}`);
       return undefined;
     }
-    const x = Number(v);
-    if (x < min || x > max) {
-      this.d.error('E_CONFIG_RANGE', n.file, n.line, `${n.keyword}: number '${v}' outside range [${min}, ${max}]`);
-      return undefined;
-    }
-    return x;
+    return this.inRange(n, v, min, max);
   }
 
   bool(n: N, i = 0): boolean {
