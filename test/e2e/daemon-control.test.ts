@@ -9,7 +9,7 @@ import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { makeTempDir, removeTempDir, withLab } from '../helpers/lab';
 import { startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
-import { dumpLogs } from '../helpers/e2e';
+import { dumpLogs, AS_NOBODY } from '../helpers/e2e';
 import { actorOf, adverts, dumpState, instanceOf, instancesConfig, ktsCli, sleep, until, watchAddress } from '../helpers/bench-daemon';
 
 const VIP = '192.0.2.100';
@@ -77,7 +77,7 @@ test('--dump-state (json and text) documents actors and VRRP instances; SIGUSR1/
       // not root: the kernel refuses connect() on the 0600 socket (the directory itself is made traversable)
       chmodSync(dirname(c.controlSocket), 0o755);
       const nobody = await ktsCli(h1!, ['--dump-state', '--control-socket', c.controlSocket, '--format', 'json'], {
-        prefix: ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'],
+        prefix: [...AS_NOBODY],
       });
       assert.equal(nobody.code, 2, `${nobody.stdout} ${nobody.stderr}`);
       assert.match(nobody.stderr, /E_CONTROL_DENIED/);

@@ -7,6 +7,7 @@ import { spawnSync, execFile } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { Supervisor, ControlServer, dumpState, request } from '../../src/supervisor';
+import { AS_NOBODY } from '../helpers/e2e';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'actors');
 const INDEX = path.join(__dirname, '..', '..', 'src', 'supervisor', 'index.js');
@@ -97,7 +98,7 @@ test('control socket: a non-root user is refused by the kernel (socket mode 0600
   await withServer(false, async (sock) => {
     // async: the server in this process must keep answering while the client runs
     const asNobody = (): Promise<{ status: number | null; stdout: string; stderr: string }> => new Promise((resolve) => {
-      execFile('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e',
+      execFile(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, '-e',
         `require(${JSON.stringify(INDEX)}).dumpState({ socket: ${JSON.stringify(sock)}, format: 'json' }).then((c) => process.exit(c))`],
       { encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
     });

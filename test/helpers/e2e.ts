@@ -86,3 +86,13 @@ export function notifyRecorder(prefix = 'kts-rec-'): NotifyRecorder {
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/**
+ * Runs a command as user nobody that can still read the checkout (CAP_DAC_READ_SEARCH as an
+ * ambient capability): a clone may sit in a 0700 directory, and the client code must load. The
+ * capability grants no write permission, and connecting to a Unix socket needs write permission on
+ * it, so a 0600 root socket still refuses this user exactly as it refuses any other non-root user.
+ */
+export const AS_NOBODY: readonly string[] = [
+  'setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search',
+];
