@@ -9,7 +9,8 @@ export type IoErrorCode =
   | 'E_IO_ARG' // a bad argument (address, interface name, frame)
   | 'E_IO_NO_INTERFACE' // the interface does not exist
   | 'E_IO_ADDON' // build/Release/kts_packet.node is missing or does not load
-  | 'E_NETLINK'; // an rtnetlink request was rejected or the netlink socket failed
+  | 'E_NETLINK' // an rtnetlink request was rejected or the netlink socket failed
+  | 'E_IPVS_UNAVAILABLE'; // the kernel has no IPVS (generic netlink family "IPVS" absent)
 
 export class IoError extends KtsError {
   constructor(

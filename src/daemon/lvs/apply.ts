@@ -1,0 +1,50 @@
+/**
+ * Applies reconcile's operations through src/io/ipvs. As keepalived's ipvs_talk: an add that finds
+ * the entry already there (EEXIST) and a delete that finds it gone (ENOENT) are not errors.
+ */
+import * as ipvs from '../../io/ipvs';
+import { IoError } from '../../io/errors';
+import { reconcile, ownedAfter, stopOps, type IpvsOp, type Owned, type TableEntry, type FlushOnStop } from './reconcile';
+
+export async function applyOp(op: IpvsOp): Promise<void> {
+  try {
+    switch (op.op) {
+      case 'flush': return await ipvs.flushIpvs();
+      case 'add-service': return await ipvs.addService(op.service);
+      case 'edit-service': return await ipvs.editService(op.service);
+      case 'del-service': return await ipvs.delService(op.service);
+      case 'add-dest': return await ipvs.addDest(op.service, op.dest);
+      case 'edit-dest': return await ipvs.editDest(op.service, op.dest);
+      case 'del-dest': return await ipvs.delDest(op.service, op.dest);
+      default: {
+        const never: never = op;
+        throw new Error(`unknown IPVS op ${JSON.stringify(never)}`);
+      }
+    }
+  } catch (e) {
+    const errno = e instanceof IoError ? e.errno : undefined;
+    if (errno === 'EEXIST' && op.op.startsWith('add-')) return;
+    if (errno === 'ENOENT' && op.op.startsWith('del-')) return;
+    throw e;
+  }
+}
+
+export interface SyncResult {
+  ops: IpvsOp[];
+  owned: Set<string>;
+}
+
+/** Reads the kernel table, applies the difference to `desired`, returns what was done and what we now own. */
+export async function syncTable(desired: readonly TableEntry[], owned: Owned): Promise<SyncResult> {
+  const kernel = await ipvs.readTable();
+  const ops = reconcile(desired, kernel, owned);
+  for (const op of ops) await applyOp(op);
+  return { ops, owned: ownedAfter(owned, desired, ops) };
+}
+
+/** Removes at stop what keepalived removes (see stopOps). */
+export async function clearTable(owned: Owned, mode: FlushOnStop): Promise<IpvsOp[]> {
+  const ops = stopOps(await ipvs.readTable(), owned, mode);
+  for (const op of ops) await applyOp(op);
+  return ops;
+}
