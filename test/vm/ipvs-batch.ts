@@ -13,10 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config';
 import type { KeepalivedConfig } from '../../src/config/model';
+import { ipvsAvailable, ipvsCounters, closeIpvs, getTimeouts, setTimeouts, listSyncDaemons, ipvsInfo } from '../../src/io/ipvs';
 import {
-  ipvsAvailable, ipvsCounters, closeIpvs, getTimeouts, setTimeouts, startSyncDaemon, stopSyncDaemon, listSyncDaemons, ipvsInfo,
-} from '../../src/io/ipvs';
-import { desiredTable, rsId, syncTable, clearTable, type RsHealth, type TableEntry } from '../../src/daemon/lvs';
+  desiredTable, rsId, syncTable, clearTable, applySyncd, syncDaemonSpec, syncdBecome, syncdShutdown, desiredTimeouts,
+  type RsHealth, type TableEntry,
+} from '../../src/daemon/lvs';
 
 export interface VmCase {
   name: string;
@@ -215,28 +216,45 @@ async function runCase(c: VmCase, dir: string): Promise<VmCaseResult> {
 
 export interface VmIoResult {
   info: { version: number; connTabSize: number };
-  /** our GET_CONFIG after our SET_CONFIG, and what `ipvsadm -L --timeout` printed */
-  timeouts: { ours: unknown; ipvsadm: string; restored: unknown };
-  /** our GET_DAEMON after starting a master and a backup daemon, ipvsadm's view, and after stopping both */
-  daemons: { ours: unknown; ipvsadm: string; afterStop: unknown };
+  /** lvs_timeouts: our GET_CONFIG after applying them, `ipvsadm -L --timeout`, and after restoring the originals */
+  timeouts: { ours: unknown; ipvsadm: string; restored: unknown; orig: unknown };
+  /** lvs_sync_daemon: GET_DAEMON and `ipvsadm -L --daemon` with the instance MASTER, then BACKUP, then after shutdown */
+  daemons: { master: unknown; ipvsadmMaster: string; backup: unknown; afterStop: unknown };
 }
 
-/** Timeouts (lvs_timeouts) and the sync daemon (lvs_sync_daemon) through src/io/ipvs, seen by ipvsadm. */
-async function ioChecks(): Promise<VmIoResult> {
+export const IO_CONF = `global_defs {
+ lvs_sync_daemon kts0 VI_1 maxlen 1400 port 8850 ttl 2
+ lvs_timeouts tcp 7200 tcpfin 60 udp 30
+}
+vrrp_instance VI_1 {
+ interface kts0
+ virtual_router_id 51
+ priority 100
+ virtual_ipaddress {
+  192.0.2.1
+ }
+}`;
+
+/** lvs_timeouts and lvs_sync_daemon from a configuration, through the production helpers and src/io/ipvs. */
+async function ioChecks(dir: string): Promise<VmIoResult> {
+  const confPath = join(dir, 'io.conf');
+  writeFileSync(confPath, `${IO_CONF}\n`);
+  const config = parseConfig(confPath).config;
   const info = await ipvsInfo();
   const orig = await getTimeouts();
-  await setTimeouts({ tcp: 7200, tcpFin: 60, udp: 30 });
+  await setTimeouts(desiredTimeouts(config)!);
   const ours = await getTimeouts();
   const ipvsadmT = ipvsadm('-L', '--timeout').trim();
   await setTimeouts(orig);
   const restored = await getTimeouts();
-  await startSyncDaemon({ state: 'master', mcastIfn: 'kts0', syncId: 51 });
-  await startSyncDaemon({ state: 'backup', mcastIfn: 'kts0', syncId: 51 });
-  const d = await listSyncDaemons();
-  const ipvsadmD = ipvsadm('-L', '--daemon').trim();
-  await stopSyncDaemon('master', 51);
-  await stopSyncDaemon('backup', 51);
-  return { info, timeouts: { ours, ipvsadm: ipvsadmT, restored: { restored, orig } }, daemons: { ours: d, ipvsadm: ipvsadmD, afterStop: await listSyncDaemons() } };
+  const spec = syncDaemonSpec(config)!;
+  await applySyncd(syncdBecome('master'), spec);
+  const master = await listSyncDaemons();
+  const ipvsadmMaster = ipvsadm('-L', '--daemon').trim();
+  await applySyncd(syncdBecome('backup'), spec);
+  const backup = await listSyncDaemons();
+  await applySyncd(syncdShutdown('backup'), spec);
+  return { info, timeouts: { ours, ipvsadm: ipvsadmT, restored, orig }, daemons: { master, ipvsadmMaster, backup, afterStop: await listSyncDaemons() } };
 }
 
 async function main(): Promise<void> {
@@ -255,7 +273,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kts-ipvs-'));
   let failed = false;
   try {
-    if (!only) process.stdout.write(`IPVS-IO ${JSON.stringify(await ioChecks())}\n`);
+    if (!only) process.stdout.write(`IPVS-IO ${JSON.stringify(await ioChecks(dir))}\n`);
     for (const c of CASES) {
       if (only && c.name !== only) continue;
       let res: VmCaseResult;

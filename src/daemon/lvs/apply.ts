@@ -5,6 +5,7 @@
 import * as ipvs from '../../io/ipvs';
 import { IoError } from '../../io/errors';
 import { reconcile, ownedAfter, stopOps, type IpvsOp, type Owned, type TableEntry, type FlushOnStop } from './reconcile';
+import type { SyncDaemonSpec, SyncdOp } from './syncd';
 
 export async function applyOp(op: IpvsOp): Promise<void> {
   try {
@@ -47,4 +48,18 @@ export async function clearTable(owned: Owned, mode: FlushOnStop): Promise<IpvsO
   const ops = stopOps(await ipvs.readTable(), owned, mode);
   for (const op of ops) await applyOp(op);
   return ops;
+}
+
+/** Starts/stops the connection-sync daemon; stopping one that is not running (ESRCH) or starting one that runs (EEXIST) is not an error. */
+export async function applySyncd(ops: readonly SyncdOp[], spec: SyncDaemonSpec): Promise<void> {
+  for (const o of ops) {
+    try {
+      if (o.op === 'start') await ipvs.startSyncDaemon({ ...spec.daemon, state: o.state });
+      else await ipvs.stopSyncDaemon(o.state, spec.daemon.syncId);
+    } catch (e) {
+      const errno = e instanceof IoError ? e.errno : undefined;
+      if ((o.op === 'stop' && errno === 'ESRCH') || (o.op === 'start' && errno === 'EEXIST')) continue;
+      throw e;
+    }
+  }
 }
