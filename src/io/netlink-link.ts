@@ -10,6 +10,7 @@ import { IoError, toIoError } from './errors';
 import { addressInfo, type AddressInfo, linkNames, listAddresses } from './netlink-addr';
 import { macToBuffer, macToString, MSG, nlRequest } from './netlink';
 import { interfaceInfo } from './packet-socket';
+import { nlattr } from '../protocol/nlattr';
 
 export interface LinkState {
   ifindex: number;
@@ -136,15 +137,6 @@ const MACVLAN_MODES: Record<MacvlanMode, number> = { private: 1, vepa: 2, bridge
 export function vmacAddress(vrid: number, family: 4 | 6 = 4): string {
   if (!Number.isInteger(vrid) || vrid < 1 || vrid > 255) throw new IoError('E_IO_ARG', `bad VRID ${vrid}`);
   return `00:00:5e:00:0${family === 4 ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
-}
-
-function nlattr(type: number, payload: Buffer): Buffer {
-  const len = 4 + payload.length;
-  const b = Buffer.alloc((len + 3) & ~3);
-  b.writeUInt16LE(len, 0);
-  b.writeUInt16LE(type, 2);
-  payload.copy(b, 4);
-  return b;
 }
 
 function u32(n: number): Buffer {

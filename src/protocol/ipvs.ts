@@ -9,6 +9,7 @@
  * order (little-endian on the machines we run on).
  */
 import { bufferToIp, ipToBuffer } from './addresses';
+import { nlattr } from './nlattr';
 
 export const IPVS_GENL_NAME = 'IPVS';
 export const IPVS_GENL_VERSION = 1;
@@ -107,14 +108,7 @@ export type IpvsDropReason = 'truncated' | 'no-service' | 'no-dest' | 'no-daemon
 
 // ---------- attribute encoding ----------
 
-function attr(type: number, payload: Buffer): Buffer {
-  const len = 4 + payload.length;
-  const out = Buffer.alloc((len + 3) & ~3);
-  out.writeUInt16LE(len, 0);
-  out.writeUInt16LE(type, 2);
-  payload.copy(out, 4);
-  return out;
-}
+const attr = nlattr;
 const nest = (type: number, parts: Buffer[]): Buffer => attr(type | NLA_F_NESTED, Buffer.concat(parts));
 const u8 = (t: number, v: number): Buffer => attr(t, Buffer.from([v & 0xff]));
 function u16(t: number, v: number): Buffer { const b = Buffer.alloc(2); b.writeUInt16LE(v, 0); return attr(t, b); }
