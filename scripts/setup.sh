@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything keepalived-ts and its test suite need on a fresh Debian/Ubuntu machine (as root):
-# iproute2 (namespaces), tcpdump (captures), keepalived (the interop peer), nftables (no_accept rules), dnsmasq (the DNS_CHECK
-# tests' server), a C++ toolchain for the
-# native addons, then the npm dependencies (their install scripts are approved in package.json).
+# iproute2 (namespaces), tcpdump (captures), keepalived (the interop peer), nftables (no_accept rules), dnsmasq-base (the
+# DNS_CHECK tests' server), a C++ toolchain for the native addons, then the npm dependencies (their install scripts are
+# approved in package.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
