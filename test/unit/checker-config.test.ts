@@ -6,7 +6,7 @@ import { planChecker, statusRanges, type CheckerPlan } from '../../src/actors/ch
 import { miscVerdict, fileVerdict } from '../../src/actors/checker/verdicts';
 import { buildRequest, extractStatus, extractContentLength, ResponseReader, judgeResponse } from '../../src/actors/checker/http';
 import { dnsQuery, dnsReply } from '../../src/actors/checker/dns';
-import { udpReplyMatches } from '../../src/actors/checker/probes';
+import { udpReplyMatches, parseHexStr } from '../../src/actors/checker/probes';
 import { dumpBuffer, parseGenhashArgs } from '../../src/lvs-tools/genhash';
 import { encodeEcho, decodeEchoReply, icmpOfIpv4 } from '../../src/protocol/icmp';
 
@@ -149,6 +149,15 @@ test('UDP_CHECK require_reply: length bounds, then the shorter of reply and expe
   assert.equal(udpReplyMatches(Buffer.from('0d0f', 'hex'), spec), false);
   assert.equal(udpReplyMatches(Buffer.from('0d', 'hex'), spec), false); // shorter than min_reply_length
   assert.equal(udpReplyMatches(Buffer.from('0d0e0f1011', 'hex'), spec), false); // longer than max
+  assert.equal(udpReplyMatches(Buffer.from('0d3e', 'hex'), { ...spec, reply: '0d xe' }), true); // x: any nibble
+  assert.equal(udpReplyMatches(Buffer.from('0d3f', 'hex'), { ...spec, reply: '0d xe' }), false);
+});
+
+test('hex strings as keepalived reads them: blanks between octets, a lone digit is an octet, x only where wildcards are allowed', () => {
+  assert.deepEqual(parseHexStr('0a0b 0c d', false), { data: Buffer.from('0a0b0c0d', 'hex'), mask: Buffer.alloc(4) });
+  assert.deepEqual(parseHexStr('1x', true), { data: Buffer.from('10', 'hex'), mask: Buffer.from('0f', 'hex') });
+  assert.equal(parseHexStr('1x', false), null);
+  assert.equal(parseHexStr('zz', true), null);
 });
 
 test('ICMP echo: request checksum is valid, replies decode with id and sequence', () => {

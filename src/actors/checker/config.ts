@@ -252,12 +252,13 @@ export function planChecker(
     case 'DNS_CHECK':
       return { ok: true, plan: { ...base, spec: { type: c.type, target, qtype: (c.dnsType ?? 'SOA').toUpperCase(), name: c.dnsName ?? '.' } } };
     case 'UDP_CHECK': {
-      const payload = extraStr(c.extra, 'payload');
+      // hex strings as written (spaces allowed; `x` nibbles are wildcards in require_reply)
+      const payload = c.extra.payload?.at(-1)?.join(' ');
       const rr = c.extra.require_reply?.at(-1);
       const spec: CheckSpec = {
         type: c.type, target, requireReply: rr !== undefined,
-        ...(payload ? { payload: payload.replace(/\s+/g, '') } : {}),
-        ...(rr && rr.length ? { reply: rr.join('').replace(/\s+/g, '') } : {}),
+        ...(payload ? { payload } : {}),
+        ...(rr && rr.length ? { reply: rr.join(' ') } : {}),
         minReplyLength: extraNum(c.extra, 'min_reply_length') ?? 0,
         maxReplyLength: extraNum(c.extra, 'max_reply_length') ?? 255,
       };

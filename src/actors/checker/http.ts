@@ -168,7 +168,7 @@ export async function fetchUrl(
     return false;
   }, signal);
   if (end === 'timeout') return { ok: false, reason: tlsOpts ? 'Timeout SSL read' : 'Timeout HTTP read', failure: 'read timeout' };
-  if (end === 'error' && reader.header === null) return { ok: false, reason: 'Read error with', failure: 'read error' };
+  if (end === 'error' && reader.header === null) return { ok: false, reason: tlsOpts ? 'SSL read error from' : 'Read error with', failure: 'read error' };
   return { ok: true, reader, digest: reader.digest() };
 }
 

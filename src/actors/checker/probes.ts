@@ -122,13 +122,45 @@ function udpExchange(t: Target, payload: Buffer, onMsg: (m: Buffer) => boolean, 
   });
 }
 
-/** check_udp.c check_udp_reply: length within bounds, then the shorter of reply and expectation equal. */
+/**
+ * keepalived's read_hex_str (lib/parser.c): hex digits, blanks between octets, a lone digit is one
+ * octet; with `wildcards`, an `x` nibble matches anything (its mask bits are set). Null when invalid.
+ */
+export function parseHexStr(text: string, wildcards: boolean): { data: Buffer; mask: Buffer } | null {
+  const data: number[] = [];
+  const mask: number[] = [];
+  const nib = (ch: string): [number, number] | null => {
+    if (/^[0-9a-fA-F]$/.test(ch)) return [parseInt(ch, 16), 0];
+    if (wildcards && (ch === 'x' || ch === 'X')) return [0, 0x0f];
+    return null;
+  };
+  for (const group of text.trim().split(/[ \t]+/).filter(Boolean)) {
+    for (let i = 0; i < group.length; i += 2) {
+      const hi = nib(group[i]);
+      if (!hi) return null;
+      if (i + 1 >= group.length) {
+        data.push(hi[0]);
+        mask.push(hi[1]);
+        break;
+      }
+      const lo = nib(group[i + 1]);
+      if (!lo) return null;
+      data.push((hi[0] << 4) | lo[0]);
+      mask.push((hi[1] << 4) | lo[1]);
+    }
+  }
+  return data.length ? { data: Buffer.from(data), mask: Buffer.from(mask) } : null;
+}
+
+/** check_udp.c check_udp_reply: length within bounds, then the shorter of reply and expectation equal (wildcards aside). */
 export function udpReplyMatches(reply: Buffer, spec: Spec<'UDP_CHECK'>): boolean {
   if (reply.length < spec.minReplyLength || reply.length > spec.maxReplyLength) return false;
   if (!spec.reply) return true;
-  const want = Buffer.from(spec.reply, 'hex');
-  const n = Math.min(want.length, reply.length);
-  return reply.subarray(0, n).equals(want.subarray(0, n));
+  const want = parseHexStr(spec.reply, true);
+  if (!want) return false;
+  const n = Math.min(want.data.length, reply.length);
+  for (let i = 0; i < n; i++) if ((reply[i] ^ want.data[i]) & ~want.mask[i] & 0xff) return false;
+  return true;
 }
 
 /**
@@ -136,7 +168,7 @@ export function udpReplyMatches(reply: Buffer, spec: Spec<'UDP_CHECK'>): boolean
  * unreachable) within connect_timeout; with it, a matching reply must arrive in time.
  */
 export async function udpCheck(spec: Spec<'UDP_CHECK'>, signal?: AbortSignal): Promise<Outcome> {
-  const payload = spec.payload ? Buffer.from(spec.payload, 'hex') : Buffer.alloc(0);
+  const payload = spec.payload ? parseHexStr(spec.payload, false)?.data ?? Buffer.alloc(0) : Buffer.alloc(0);
   const r = await udpExchange(spec.target, payload, () => true, signal);
   switch (r.kind) {
     case 'timeout':
