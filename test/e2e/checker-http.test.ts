@@ -18,6 +18,7 @@ import path from 'node:path';
 import type tls from 'node:tls';
 import { httpCheck } from '../../src/actors/checker/http';
 import { statusRanges, type CheckSpec, type UrlCheck } from '../../src/actors/checker/config';
+import { droppingPort } from '../helpers/checker-servers';
 
 type HttpSpec = Extract<CheckSpec, { type: 'HTTP_GET' | 'SSL_GET' }>;
 
@@ -135,6 +136,19 @@ test('HTTP_GET silent server: "Timeout HTTP read" after connect_timeout', async 
   assert.deepEqual(o, { ok: false, reason: 'Timeout HTTP read' });
   const took = Date.now() - t0;
   assert.ok(took >= 1400 && took < 3000, `timed out after ${took} ms (connect_timeout 1.5 s)`);
+});
+
+test('HTTP_GET / SSL_GET dropped SYNs: "Timeout connecting" after connect_timeout', async () => {
+  const drop = await droppingPort();
+  try {
+    for (const type of ['HTTP_GET', 'SSL_GET'] as const) {
+      const t0 = Date.now();
+      assert.deepEqual(await httpCheck(spec(type, drop.port, [url()]), 0), { ok: false, reason: 'Timeout connecting' });
+      assert.ok(Date.now() - t0 >= 1400, `${type} waited connect_timeout`);
+    }
+  } finally {
+    await drop.close();
+  }
 });
 
 test('SSL_GET: a self-signed certificate is accepted (keepalived does not verify), digest over TLS', async () => {
