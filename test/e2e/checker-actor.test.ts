@@ -15,6 +15,10 @@ import { ScriptJobs } from '../../src/vrrp/script-jobs';
 import { IcmpPinger } from '../../src/io/icmp';
 import type { CheckerPlan, CheckSpec } from '../../src/actors/checker/config';
 import type { CheckerResult, PingRequest } from '../../src/actors/checker/actor';
+import http from 'node:http';
+import type net from 'node:net';
+import { parseConfig } from '../../src/config';
+import { planChecker } from '../../src/actors/checker/config';
 import { tcpServer } from '../helpers/checker-servers';
 
 const MODULE = path.join(__dirname, '..', '..', 'src', 'actors', 'checker', 'actor.js');
@@ -126,4 +130,52 @@ test('PING_CHECK: the actor asks, the main thread\'s raw ICMP socket pings 127.0
     assert.deepEqual([r4.up, r4.reason], [true, 'ICMP echo reply']);
     assert.deepEqual([r6.up, r6.reason], [true, 'ICMP echo reply']);
   });
+});
+
+test('keepalived.conf to result: an HTTP_GET with two urls is up once both answer, down when one fails past its retry', { timeout: 30_000 }, async () => {
+  let failing = false;
+  const srv = http.createServer((req, res) => {
+    if (req.url === '/b' && failing) res.writeHead(503).end('busy\n');
+    else res.writeHead(200).end(`page ${req.url}\n`);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  const text = [
+    'virtual_server 192.0.2.10 80 {',
+    '  delay_loop 0.2',
+    '  alpha',
+    '  real_server 127.0.0.1 ' + port + ' {',
+    '    weight 3',
+    '    HTTP_GET {',
+    '      url {', '        path /a', '      }',
+    '      url {', '        path /b', '        status_code 200-299', '      }',
+    '      retry 1',
+    '      delay_before_retry 0.1',
+    '      connect_timeout 1',
+    '      warmup 0',
+    '    }',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  const { config, diagnostics } = parseConfig('/virtual/keepalived.conf', { text, checkScripts: false, checkInterfaces: false });
+  assert.deepEqual(diagnostics.filter((d) => d.severity === 'error'), []);
+  const vs = config.virtualServers[0]!;
+  const p = planChecker(config, vs, vs.realServers[0]!, vs.realServers[0]!.checkers[0]!, 0);
+  assert.ok(p.ok);
+  try {
+    await withSupervisor(async (s, results) => {
+      s.spawn(p.plan.id, 'checker', { plan: p.plan });
+      const up = await until('up', () => results.find((r) => r.up));
+      assert.equal(up.rs, `[127.0.0.1]:tcp:${port}`);
+      failing = true;
+      const down = await until('down', () => results.find((r) => !r.up));
+      assert.equal(down.reason, 'HTTP status code error to');
+      failing = false;
+      await until('up again', () => results.slice(results.indexOf(down)).find((r) => r.up));
+    });
+  } finally {
+    srv.close();
+    srv.closeAllConnections();
+  }
 });
