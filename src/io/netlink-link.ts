@@ -8,7 +8,7 @@ import { createRtNetlink, FlagsNew, rt, type NetlinkMessage, type RtNetlinkSocke
 import { log } from '../util/log';
 import { IoError, toIoError } from './errors';
 import { addressInfo, type AddressInfo, linkNames, listAddresses } from './netlink-addr';
-import { macToBuffer, macToString, MSG, nlRequest } from './netlink';
+import { linkAddress, macToBytes, MSG, nlRequest } from './netlink';
 import { interfaceInfo } from './packet-socket';
 
 export interface LinkState {
@@ -43,7 +43,7 @@ function linkState(m: rt.LinkMessage): LinkState {
   return {
     ifindex: m.data.index ?? 0,
     ifname: m.attrs.ifname ?? '',
-    mac: macToString(m.attrs.address),
+    mac: linkAddress(m.attrs.address),
     up: m.data.flags?.up === true,
     running: m.data.flags?.running === true,
     mtu: m.attrs.mtu,
@@ -167,7 +167,7 @@ export async function createMacvlan(parent: string, name: string, mac: string, m
     nlattr(IFLA_INFO_DATA, nlattr(IFLA_MACVLAN_MODE, u32(MACVLAN_MODES[mode]))),
   ]);
   await nlRequest(`create macvlan ${name} on ${parent}`, (s) =>
-    s.newLink({}, { ifname: name, link: u32(parentIndex), address: macToBuffer(mac), linkinfo }, { flags: FlagsNew.CREATE | FlagsNew.EXCL }),
+    s.newLink({}, { ifname: name, link: u32(parentIndex), address: macToBytes(mac), linkinfo }, { flags: FlagsNew.CREATE | FlagsNew.EXCL }),
   );
 }
 

@@ -6,7 +6,8 @@
  */
 import { FlagsNew, type rt } from 'netlink';
 import { IoError } from './errors';
-import { addrToBuffer, AF_INET, AF_INET6, bufferToAddr, familyOf, nlRequest } from './netlink';
+import { bufferToIp } from '../protocol';
+import { addrToBuffer, AF_INET, AF_INET6, familyOf, nlRequest } from './netlink';
 import { scopeName, scopeNumber, type ScopeName } from './netlink-addr';
 import { interfaceInfo } from './packet-socket';
 
@@ -155,10 +156,10 @@ export async function listRoutes(opts: { family?: 4 | 6; table?: number | string
     const typeNum = Number(m.data.type ?? 0);
     out.push({
       family: fam,
-      to: m.attrs.dst ? `${bufferToAddr(m.attrs.dst)}/${len}` : 'default',
-      via: m.attrs.gateway ? bufferToAddr(m.attrs.gateway) : undefined,
+      to: m.attrs.dst ? `${bufferToIp(m.attrs.dst)}/${len}` : 'default',
+      via: m.attrs.gateway ? bufferToIp(m.attrs.gateway) : undefined,
       ifindex: m.attrs.oif,
-      src: m.attrs.prefsrc ? bufferToAddr(m.attrs.prefsrc) : undefined,
+      src: m.attrs.prefsrc ? bufferToIp(m.attrs.prefsrc) : undefined,
       table,
       metric: m.attrs.priority,
       scope: scopeName(Number(m.data.scope ?? 0)),
@@ -212,8 +213,8 @@ export async function listRules(family: 4 | 6 = 4): Promise<RuleInfo[]> {
   const msgs = await nlRequest('list rules', (s) => s.getRules({ family: family === 4 ? AF_INET : AF_INET6 }));
   return msgs.map((m) => ({
     family,
-    from: m.attrs.src ? `${bufferToAddr(m.attrs.src)}/${m.data.srcLen ?? 0}` : undefined,
-    to: m.attrs.dst ? `${bufferToAddr(m.attrs.dst)}/${m.data.dstLen ?? 0}` : undefined,
+    from: m.attrs.src ? `${bufferToIp(m.attrs.src)}/${m.data.srcLen ?? 0}` : undefined,
+    to: m.attrs.dst ? `${bufferToIp(m.attrs.dst)}/${m.data.dstLen ?? 0}` : undefined,
     table: m.attrs.table ?? m.data.table ?? 0,
     priority: m.attrs.priority,
     action: Number(m.data.action ?? 0),

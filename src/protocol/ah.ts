@@ -50,11 +50,14 @@ export function ahIcv(packet: Buffer, authPass: string, unicast: boolean): Buffe
   return createHmac('md5', authDataOf(authPass)).update(head).update(packet.subarray(ihl + AH_LEN)).digest().subarray(0, ICV_LEN);
 }
 
+/** What signing needs: the sequence number, auth_pass, and whether unicast peers are configured (TTL zeroed in the ICV). */
+export interface AhSign { seq: number; authPass: string; unicast: boolean }
+
 /**
  * Insert an AH header into a complete IPv4 packet (20-byte header, protocol 112) and sign it:
  * returns the new packet with protocol 51, total length +24 and a fresh header checksum.
  */
-export function addAh(ipPacket: Buffer, o: { seq: number; authPass: string; unicast: boolean }): Buffer {
+export function addAh(ipPacket: Buffer, o: AhSign): Buffer {
   const ihl = (ipPacket[0] & 0x0f) * 4;
   if (ipPacket.length < ihl || ipPacket[9] !== 112) throw new KtsError('E_AH', 'addAh needs an IPv4 VRRP packet');
   if (!Number.isInteger(o.seq) || o.seq < 0 || o.seq > 0xffffffff) throw new KtsError('E_RANGE', `AH seq ${o.seq}`);
