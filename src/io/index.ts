@@ -26,7 +26,6 @@ export {
   createMacvlan,
   deleteLink,
   setLinkUp,
-  vmacAddress,
   type LinkState,
   type LinkInfo,
   type LinkEvent,
@@ -37,17 +36,13 @@ export {
 export {
   addRoute,
   removeRoute,
-  listRoutes,
   addRule,
   removeRule,
-  listRules,
   tableNumber,
   RTPROT_KEEPALIVED,
   type RouteSpec,
-  type RouteInfo,
   type RouteType,
   type RuleSpec,
-  type RuleInfo,
 } from './netlink-route';
 export { getIfSysctl, setIfSysctl } from './sysctl';
 export { closeNetlink } from './netlink';

@@ -132,12 +132,6 @@ export function watchAddresses(cb: (ev: AddressEvent) => void): Watcher {
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru';
 const MACVLAN_MODES: Record<MacvlanMode, number> = { private: 1, vepa: 2, bridge: 4, passthru: 8 };
 
-/** keepalived's VMAC address for a VRID: 00:00:5e:00:01:VRID (IPv4) / 00:00:5e:00:02:VRID (IPv6). */
-export function vmacAddress(vrid: number, family: 4 | 6 = 4): string {
-  if (!Number.isInteger(vrid) || vrid < 1 || vrid > 255) throw new IoError('E_IO_ARG', `bad VRID ${vrid}`);
-  return `00:00:5e:00:0${family === 4 ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
-}
-
 function nlattr(type: number, payload: Buffer): Buffer {
   const len = 4 + payload.length;
   const b = Buffer.alloc((len + 3) & ~3);

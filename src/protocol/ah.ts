@@ -13,7 +13,6 @@
  * Sequence-number replay state lives with the caller (pass lastSeq to verifyAh).
  */
 import { createHmac } from 'node:crypto';
-import { ipToBuffer } from './addresses';
 import { inetChecksum } from './checksum';
 import { authDataOf } from './vrrp';
 import { KtsError } from '../util/errors';
@@ -97,5 +96,3 @@ export function verifyAh(packet: Buffer, o: { authPass: string; unicast: boolean
   return { ok: true, seq: ah.header.seq };
 }
 
-/** SPI keepalived uses for a source address. */
-export function spiOf(src: string): number { return ipToBuffer(src).readUInt32BE(0); }
