@@ -114,12 +114,12 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
 
     this.sock = openRaw(this.protocol, opts.family, opts.ifname);
     this.sock.on('error', (e) => this.fail(toIoError('E_IO_RECV', `${this.what} on ${this.ifname}`, e)));
-    if (opts.family === 4) configureIpv4(this.sock, this.ifname, this.ifindex, this.src, this.group);
-    else this.configureV6();
     if (opts.family === 4) {
+      configureIpv4(this.sock, this.ifname, this.ifindex, this.src, this.group);
       this.sock.on('message', (buf) => this.onV4(buf));
       this.rx6 = undefined;
     } else {
+      this.configureV6();
       // The raw-socket IPv6 socket only sends; adverts are read by the addon's recvmsg() socket.
       this.sock.pauseRecv();
       try {
@@ -140,6 +140,7 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
    */
   async send(payload: Buffer, dst?: string, opts: { ipId?: number } = {}): Promise<void> {
     if (this.closed) throw new IoError('E_IO_CLOSED', `VRRP socket on ${this.ifname} is closed`);
+    if (this.protocol === IPPROTO_AH) throw new IoError('E_IO_ARG', 'the AH socket sends whole datagrams (sendDatagram)');
     const targets = dst ? [dst] : this.group ? [this.group] : [...this.peers];
     if (targets.length === 0) throw new IoError('E_IO_ARG', 'no destination: neither group nor unicast peers');
     for (const t of targets) checkFamily(t, this.family, 'destination');
