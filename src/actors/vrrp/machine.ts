@@ -10,7 +10,7 @@
  */
 import type { InstanceParams, InstanceState, Intent, Step, TimerName, VrrpCounters, VrrpEvent, VrrpState } from './types';
 import { advertIntervalMs, instanceMasterDownMs, instanceSkewMs, noTimers } from './timers';
-import { parseIp } from '../../protocol/addresses';
+import { parseIp } from '../../protocol';
 import { garpOnAdvertSent, garpOnBecomeMaster, garpOnLowerPrioAdvert, garpBurst } from './garp';
 
 const PRIO_OWNER = 255;
