@@ -1,4 +1,8 @@
 /**
+ * Trackers: every link, vrrp_script, track_file and vrrp_track_process an instance tracks, turned
+ * into its effective priority and fault (computeEffective, sync-group coupling) and told to its VRRP
+ * actor as `priority` / `fault` messages. `Trackers` below holds them all; the monitors are actors:
+ *
  * Main-thread side of the monitor actors (pool 'checker'):
  *  - `script:<name>` (src/actors/monitor/actor-script.ts), one per vrrp_script in use: runs it every
  *    interval through the script pool and reports rise/fall status changes;
@@ -11,20 +15,24 @@
  */
 import type { Logger } from '../util/log';
 import type { Supervisor, ActorOut } from '../supervisor';
-import type { KeepalivedConfig } from '../config';
-import { initialScriptState, type ScriptState } from '../actors/monitor/script';
+import type { KeepalivedConfig, VrrpInstance } from '../config';
+import { listLinks, watchLinks, type LinkState, type Watcher } from '../io';
+import { computeEffective, primaryInterfaceTracker, type TrackerStatus } from '../actors/monitor/priority';
+import { initialScriptState, scriptOk, type ScriptState } from '../actors/monitor/script';
 import type { ScriptMonitorInit, FromScriptMonitor } from '../actors/monitor/actor-script';
 import type { LinkMonitorInit, FromLinkMonitor, ToLinkMonitor } from '../actors/monitor/actor-link';
 import type { ScriptJobs } from './script-jobs';
+import { memberFault } from './sync-group';
+import type { SyncGroups } from './sync-groups';
+import { FileProcessTrackers } from './track-file-process';
+import type { DaemonContext, Inst } from './context';
 
 export const MONITOR_KINDS = { script: 'vrrp-script', link: 'link' } as const;
 
-/** The record the daemon reads for a tracked script (same shape as its own ScriptRec). */
+/** What the last run of a tracked script left: its rise/fall state and result. */
 export interface ScriptStatusRec {
   name: string;
   state: ScriptState;
-  timer: NodeJS.Timeout | null;
-  running: boolean;
   lastResult: string | null;
 }
 
@@ -87,7 +95,7 @@ export class MonitorDispatch {
     for (const name of names) {
       const sc = cfg.vrrpScripts[name];
       if (!sc?.script || recs.has(name) || insecure.has(sc.script.argv[0] ?? '')) continue;
-      recs.set(name, { name, state: initialScriptState({ rise: sc.rise, fall: sc.fall, initFail: sc.initFail }), timer: null, running: false, lastResult: null });
+      recs.set(name, { name, state: initialScriptState({ rise: sc.rise, fall: sc.fall, initFail: sc.initFail }), lastResult: null });
       const intervalMs = Math.max(10, Math.round(sc.interval * 1000));
       const init: ScriptMonitorInit = {
         name, argv: sc.script.argv, intervalMs, timeoutMs: Math.max(10, Math.round((sc.timeout || sc.interval) * 1000)),
@@ -150,5 +158,153 @@ export class MonitorDispatch {
     } catch (e) {
       this.log.error({ code: (e as { code?: string }).code ?? 'E_ACTOR_SPAWN', actor: id, err: e }, `cannot start monitor ${id}: ${(e as Error).message}`);
     }
+  }
+}
+
+/**
+ * All trackers of the running instances: the netlink link table (reflector), the script and link
+ * monitors (MonitorDispatch above), the track_file / vrrp_track_process monitors
+ * (track-file-process.ts); on any change the instances that track it get their effective priority
+ * and fault recomputed and sent to their actor.
+ */
+export class Trackers {
+  /** netlink's view of every interface */
+  private readonly links = new Map<string, LinkState>();
+  private readonly scripts = new Map<string, ScriptStatusRec>();
+  private linkWatch: Watcher | null = null;
+  private readonly monitors: MonitorDispatch;
+  private readonly fileProc: FileProcessTrackers;
+
+  constructor(private readonly ctx: DaemonContext, jobs: ScriptJobs, private readonly sync: SyncGroups, private readonly insecure: () => ReadonlySet<string>) {
+    this.monitors = new MonitorDispatch(ctx.sup, ctx.log, jobs, { onChange: (c) => this.onMonitorChange(c) });
+    this.fileProc = new FileProcessTrackers(ctx.sup, ctx.log, {
+      groupOf: () => sync.groupOf,
+      onChange: (c) => { for (const inst of ctx.insts.values()) if (this.fileProc.tracks(inst.vi, c)) this.update(inst, false); },
+    });
+  }
+
+  /** Start-up, before any instance runs: files and /proc read once (init_file), netlink's link table. */
+  async start(): Promise<void> {
+    this.fileProc.configure(this.ctx.cfg, false);
+    for (const l of await listLinks().catch(() => [])) this.links.set(l.ifname, l);
+    this.linkWatch = watchLinks((ev) => this.onLink(ev));
+  }
+
+  /** Reload, before the instances change: file/process trackers from the new config. */
+  reconfigure(): void {
+    this.fileProc.configure(this.ctx.cfg, true);
+  }
+
+  /** vrrp_scripts in use and tracked interfaces get their monitor actors (a reload starts the scripts afresh). */
+  startScripts(reload: boolean): void {
+    if (reload) this.scripts.clear();
+    const used = new Set<string>();
+    for (const inst of this.ctx.insts.values()) for (const t of this.trackedScripts(inst.vi)) used.add(t);
+    this.monitors.configure(this.ctx.cfg, used, this.insecure(), this.scripts, {
+      tracked: trackedInterfaces(this.ctx.cfg, this.sync.groupOf), netlinkUp: (i) => this.netlinkUp(i),
+    });
+    if (reload) for (const inst of this.ctx.insts.values()) if (this.fileProc.tracksAny(inst.vi)) this.update(inst, false);
+  }
+
+  /** Shutdown: kill the vrrp_script runs in flight. */
+  abortScripts(): void {
+    this.monitors.abortScripts();
+  }
+
+  close(): void {
+    this.linkWatch?.close();
+  }
+
+  /** Recompute an instance's effective priority and fault; tell its actor what changed. */
+  update(inst: Inst, initial: boolean): void {
+    const eff = computeEffective(inst.vi.priority, this.statuses(inst));
+    const prev = inst.trackers;
+    inst.trackers = { ...prev, effective: eff.effective, ownFault: eff.fault, ownReasons: eff.reasons };
+    if (eff.effective !== prev.effective || (initial && eff.effective !== inst.vi.priority)) {
+      this.ctx.sup.send(inst.id, { type: 'priority', effective: eff.effective });
+    }
+    this.applyFault(inst, initial);
+    // a member's own fault puts the whole sync group in FAULT (vrrp_sync_fault), its end lets it out
+    const g = this.sync.groupOfInstance(inst.vi.name);
+    if (g && eff.fault !== prev.ownFault) {
+      for (const m of g.members) {
+        const other = m === inst.vi.name ? undefined : this.ctx.insts.get(m);
+        if (other) this.applyFault(other, false);
+      }
+    }
+  }
+
+  /** The vrrp section of --dump-state: scripts, files and processes. */
+  state(): Record<string, unknown> {
+    const scripts = [...this.scripts.values()].map((s) => ({ name: s.name, ok: scriptOk(s.state), lastResult: s.lastResult }));
+    return { scripts, ...this.fileProc.state() };
+  }
+
+  /** Tell the actor the fault it must be in: its own or, in a sync group, any member's. */
+  private applyFault(inst: Inst, initial: boolean): void {
+    const g = this.sync.groupOfInstance(inst.vi.name);
+    const own = new Map([...this.ctx.insts.values()].map((i) => [i.vi.name, { fault: i.trackers.ownFault, reasons: i.trackers.ownReasons }]));
+    const f = memberFault(inst.vi.name, g?.members, own, g?.name);
+    const changed = f.fault !== inst.trackers.fault;
+    inst.trackers.fault = f.fault;
+    inst.trackers.reasons = f.reasons;
+    if (changed || (initial && f.fault)) {
+      this.ctx.sup.send(inst.id, { type: 'fault', fault: f.fault, reason: f.reasons.join(', ') || undefined });
+    }
+  }
+
+  /** A tracked interface's status as its monitor actor reported it; others straight from netlink. */
+  private linkUp(ifname: string): boolean {
+    return this.monitors.linkUp(ifname) ?? this.netlinkUp(ifname);
+  }
+
+  private netlinkUp(ifname: string): boolean {
+    const l = this.links.get(ifname);
+    return !!l && l.up && l.running;
+  }
+
+  private onLink(ev: LinkState & { type: 'new' | 'del' }): void {
+    const before = this.netlinkUp(ev.ifname);
+    if (ev.type === 'del') this.links.delete(ev.ifname);
+    else this.links.set(ev.ifname, ev);
+    const after = this.netlinkUp(ev.ifname);
+    if (before === after) return;
+    this.ctx.log.info({ ifname: ev.ifname, up: after }, `Netlink reports ${ev.ifname} ${after ? 'up' : 'down'}`);
+    // a tracked interface's monitor reports back (onMonitorChange); an untracked one changes nothing
+    if (!this.monitors.onNetlink(ev.ifname, after)) for (const inst of this.ctx.insts.values()) this.update(inst, false);
+  }
+
+  /** A monitor actor reported a script or interface change: recompute the instances that track it. */
+  private onMonitorChange(c: { kind: 'script' | 'link'; name: string }): void {
+    for (const inst of this.ctx.insts.values()) if (c.kind === 'link' || this.trackedScripts(inst.vi).includes(c.name)) this.update(inst, false);
+  }
+
+  private statuses(inst: Inst): TrackerStatus[] {
+    const vi = inst.vi;
+    const out: TrackerStatus[] = [...primaryInterfaceTracker(inst.r.ifname, this.linkUp(inst.r.ifname), vi.dontTrackPrimary)];
+    // keepalived: a sync group's trackers apply to each member, with weight 0 unless sync_group_tracking_weight
+    const g = this.sync.groupOfInstance(vi.name)?.def;
+    const gw = (w: number | undefined): number | undefined => (g?.syncGroupTrackingWeight ? w : 0);
+    const ifs = [...vi.trackInterfaces, ...(g?.trackInterfaces ?? []).map((t) => ({ ...t, weight: gw(t.weight) ?? 0 }))];
+    const scs = [...vi.trackScripts, ...(g?.trackScripts ?? []).map((t) => ({ ...t, weight: gw(t.weight) }))];
+    for (const t of ifs) out.push({ kind: 'interface', name: t.name, up: this.linkUp(t.name), weight: t.weight, reverse: t.reverse });
+    for (const t of scs) {
+      const sc = this.ctx.cfg.vrrpScripts[t.name];
+      const rec = this.scripts.get(t.name);
+      if (!sc || !rec) continue;
+      const done = rec.lastResult !== null;
+      out.push({
+        kind: 'script', name: t.name, initState: done ? 'done' : sc.initFail ? 'init-fail' : 'init', ok: scriptOk(rec.state),
+        weight: t.weight ?? sc.weight, reverse: t.reverse || sc.weightReverse,
+      } as TrackerStatus);
+    }
+    out.push(...this.fileProc.statuses(vi));
+    return out;
+  }
+
+  /** Script names an instance tracks, its sync group's included. */
+  private trackedScripts(vi: VrrpInstance): string[] {
+    const g = this.sync.groupOfInstance(vi.name)?.def;
+    return [...vi.trackScripts, ...(g?.trackScripts ?? [])].map((t) => t.name);
   }
 }
