@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { Supervisor, type ActorOut } from '../../src/supervisor';
-import { ScriptJobs } from '../../src/vrrp/script-jobs';
+import { ScriptJobs } from '../../src/daemon/script-jobs';
 import { IcmpPinger } from '../../src/io/icmp';
 import type { CheckerPlan, CheckSpec } from '../../src/actors/checker/config';
 import type { CheckerResult, PingRequest } from '../../src/actors/checker/actor';
