@@ -27,6 +27,8 @@ export interface IpvsCounters {
   reads: number;
   /** requests the kernel rejected */
   errors: number;
+  /** nlctrl lookups of the IPVS family (one per process, whatever the answer) */
+  probes: number;
 }
 
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -34,7 +36,7 @@ let sock: GenericNetlinkSocket | undefined;
 let familyId: number | undefined;
 let unavailable: IoError | undefined;
 let queue: Promise<unknown> = Promise.resolve();
-const counters: IpvsCounters = { changes: 0, reads: 0, errors: 0 };
+const counters: IpvsCounters = { changes: 0, reads: 0, errors: 0, probes: 0 };
 
 export function ipvsCounters(): IpvsCounters {
   return { ...counters };
@@ -83,6 +85,7 @@ function withTimeout<T>(what: string, p: Promise<T>): Promise<T> {
 async function resolveFamily(): Promise<number> {
   if (familyId !== undefined) return familyId;
   if (unavailable) throw unavailable;
+  counters.probes++;
   try {
     const [fam] = await withTimeout('resolve IPVS family', socket().ctrlRequest(genl.Commands.GET_FAMILY, { familyName: IPVS_GENL_NAME }));
     if (fam?.familyId === undefined) throw new Error('no family id in the nlctrl reply');

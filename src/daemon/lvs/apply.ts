@@ -1,9 +1,10 @@
 /**
  * Applies reconcile's operations through src/io/ipvs. As keepalived's ipvs_talk: an add that finds
- * the entry already there (EEXIST) and a delete that finds it gone (ENOENT) are not errors.
+ * the entry already there (EEXIST) and a delete that finds it gone (ENOENT, ESRCH for a service or
+ * a stopped sync daemon) are not errors.
  */
 import * as ipvs from '../../io/ipvs';
-import { IoError } from '../../io/errors';
+import { alreadyDone } from '../../io/errors';
 import { reconcile, ownedAfter, stopOps, type IpvsOp, type Owned, type TableEntry, type FlushOnStop } from './reconcile';
 import type { SyncDaemonSpec, SyncdOp } from './syncd';
 
@@ -23,9 +24,8 @@ export async function applyOp(op: IpvsOp): Promise<void> {
       }
     }
   } catch (e) {
-    const errno = e instanceof IoError ? e.errno : undefined;
-    if (errno === 'EEXIST' && op.op.startsWith('add-')) return;
-    if (errno === 'ENOENT' && op.op.startsWith('del-')) return;
+    if (op.op.startsWith('add-') && alreadyDone('add', e)) return;
+    if (op.op.startsWith('del-') && alreadyDone('del', e)) return;
     throw e;
   }
 }
@@ -50,15 +50,14 @@ export async function clearTable(owned: Owned, mode: FlushOnStop): Promise<IpvsO
   return ops;
 }
 
-/** Starts/stops the connection-sync daemon; stopping one that is not running (ESRCH) or starting one that runs (EEXIST) is not an error. */
+/** Starts/stops the connection-sync daemon; stopping one that is not running or starting one that runs is not an error. */
 export async function applySyncd(ops: readonly SyncdOp[], spec: SyncDaemonSpec): Promise<void> {
   for (const o of ops) {
     try {
       if (o.op === 'start') await ipvs.startSyncDaemon({ ...spec.daemon, state: o.state });
       else await ipvs.stopSyncDaemon(o.state, spec.daemon.syncId);
     } catch (e) {
-      const errno = e instanceof IoError ? e.errno : undefined;
-      if ((o.op === 'stop' && errno === 'ESRCH') || (o.op === 'start' && errno === 'EEXIST')) continue;
+      if (alreadyDone(o.op === 'start' ? 'add' : 'del', e)) continue;
       throw e;
     }
   }
