@@ -86,3 +86,10 @@ test('stop: default removes our destinations then our services; lvs_flush_on_sto
   assert.deepEqual(names(stopOps(kernel, owned, 'vs')), ['del-service 80']);
   assert.deepEqual(names(stopOps(kernel, owned, 'full')), ['flush']);
 });
+
+test('IPv6 written in any form matches the kernel canonical form: re-applying is still a no-op', () => {
+  const c = parseConfig('/tmp/v6.conf', { text: 'virtual_server 2001:DB8:0:0::10 80 {\n protocol TCP\n real_server 2001:db8:0000::0001 80 {\n }\n}' }).config;
+  const want = desiredTable(c, initialHealth(c)).entries;
+  assert.deepEqual(want.map((e) => ['address' in e.service ? e.service.address : '', e.dests[0]!.address]), [['2001:db8::10', '2001:db8::1']]);
+  assert.deepEqual(reconcile(want, asKernel(want), new Set()), []);
+});

@@ -15,7 +15,7 @@ import { parseConfig } from '../../src/config';
 import type { KeepalivedConfig } from '../../src/config/model';
 import { ipvsAvailable, ipvsCounters, closeIpvs, getTimeouts, setTimeouts, listSyncDaemons, ipvsInfo } from '../../src/io/ipvs';
 import {
-  desiredTable, rsId, syncTable, clearTable, applySyncd, syncDaemonSpec, syncdBecome, syncdShutdown, desiredTimeouts,
+  desiredTable, rsId, syncTable, clearTable, applySyncd, lvsFlushSettings, syncDaemonSpec, syncdBecome, syncdShutdown, desiredTimeouts,
   type RsHealth, type TableEntry,
 } from '../../src/daemon/lvs';
 
@@ -95,6 +95,14 @@ export const CASES: VmCase[] = [
     name: 'inhibit_on_failure',
     conf: `virtual_server 192.0.2.17 80 {\n delay_loop 1\n lb_algo wrr\n lb_kind NAT\n real_server 198.51.100.1 80 {\n weight 2\n ${CHECK}\n }\n real_server 198.51.100.2 80 {\n weight 3\n inhibit_on_failure\n ${CHECK}\n }\n real_server 198.51.100.3 80 {\n weight 1\n ${CHECK}\n }\n}`,
     down: ['198.51.100.2:80', '198.51.100.3:80'],
+  },
+  {
+    name: 'lvs_flush',
+    conf: `global_defs {\n lvs_flush\n}\nvirtual_server 192.0.2.18 80 {\n protocol TCP\n real_server 198.51.100.1 80 {\n weight 1\n }\n}`,
+  },
+  {
+    name: 'lvs_flush_on_stop',
+    conf: `global_defs {\n lvs_flush_on_stop\n}\nvirtual_server 192.0.2.19 80 {\n protocol TCP\n real_server 198.51.100.1 80 {\n weight 1\n }\n}`,
   },
 ];
 
@@ -176,8 +184,9 @@ async function runCase(c: VmCase, dir: string): Promise<VmCaseResult> {
     ipvsadm('-a', '-t', '192.0.2.99:9', '-r', '198.51.100.99:9', '-m', '-w', '1');
   };
   foreign();
+  const flush = lvsFlushSettings(r.config);
   let owned: Set<string> = new Set();
-  ({ owned } = await syncTable(want, owned));
+  ({ owned } = await syncTable(want, owned, { flush: flush.flushAtStart }));
   const ours = table();
 
   const before = ipvsCounters().changes;
@@ -199,9 +208,9 @@ async function runCase(c: VmCase, dir: string): Promise<VmCaseResult> {
       changes: ipvsCounters().changes - c0,
       changedLines: after.filter((l) => !prev.includes(l)).concat(prev.filter((l) => !after.includes(l))),
     };
-    await clearTable(res.owned, 'none');
+    await clearTable(res.owned, flush.flushOnStop);
   } else {
-    await clearTable(again.owned, 'none');
+    await clearTable(again.owned, flush.flushOnStop);
   }
   const oursAfterStop = table();
   foreign();

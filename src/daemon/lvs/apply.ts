@@ -35,10 +35,12 @@ export interface SyncResult {
   owned: Set<string>;
 }
 
-/** Reads the kernel table, applies the difference to `desired`, returns what was done and what we now own. */
-export async function syncTable(desired: readonly TableEntry[], owned: Owned): Promise<SyncResult> {
-  const kernel = await ipvs.readTable();
-  const ops = reconcile(desired, kernel, owned);
+/**
+ * Reads the kernel table, applies the difference to `desired`, returns what was done and what we
+ * now own. `flush` (global `lvs_flush`, at start only): empty the whole table first, as keepalived.
+ */
+export async function syncTable(desired: readonly TableEntry[], owned: Owned, opts: { flush?: boolean } = {}): Promise<SyncResult> {
+  const ops: IpvsOp[] = opts.flush ? [{ op: 'flush' }, ...reconcile(desired, [], new Set())] : reconcile(desired, await ipvs.readTable(), owned);
   for (const op of ops) await applyOp(op);
   return { ops, owned: ownedAfter(owned, desired, ops) };
 }

@@ -15,7 +15,7 @@
  * - a virtual_server_group expands into one service per address in each range and per fwmark.
  */
 import type { KeepalivedConfig, RealServer, VirtualServer, VirtualServerGroup } from '../../config/model';
-import { ipToBuffer, bufferToIp, ipFamily } from '../../protocol/addresses';
+import { ipToBuffer, bufferToIp, ipFamily, canonicalIp } from '../../protocol/addresses';
 import { SvcFlag, hostPort, type FwdMethod, type IpvsDest, type IpvsService, type ServiceKey } from '../../protocol/ipvs';
 import type { FlushOnStop } from './reconcile';
 
@@ -117,7 +117,7 @@ function serviceFields(vs: VirtualServer, family: 4 | 6): Omit<IpvsService, keyo
 /** The service keys of a virtual server (one, or one per group address and fwmark). */
 function serviceKeys(vs: VirtualServer, family: 4 | 6, groups: Record<string, VirtualServerGroup>): ServiceKey[] {
   if (vs.fwmark !== undefined) return [{ family, fwmark: vs.fwmark }];
-  if (vs.group === undefined) return [{ family, protocol: vs.protocol, address: vs.address!, port: vs.port ?? 0 }];
+  if (vs.group === undefined) return [{ family, protocol: vs.protocol, address: canonicalIp(vs.address!), port: vs.port ?? 0 }];
   const g = groups[vs.group];
   if (!g) return [];
   const keys: ServiceKey[] = [];
@@ -151,8 +151,9 @@ function destPort(configured: number | undefined, fwd: FwdMethod, key: ServiceKe
 }
 
 function dest(address: string, port: number, fwd: FwdMethod, weight: number, extra: Record<string, string[][]>): IpvsDest {
+  // the kernel reports addresses in canonical form (RFC 5952): compare like with like
   return {
-    address, family: ipFamily(address) ?? 4, port, fwd, weight,
+    address: canonicalIp(address), family: ipFamily(address) ?? 4, port, fwd, weight,
     uThreshold: extraNum(extra, 'uthreshold') ?? 0,
     lThreshold: extraNum(extra, 'lthreshold') ?? 0,
     ...(fwd === 'tunnel' ? { tunType: 'ipip' as const } : {}),
