@@ -13,6 +13,7 @@ import {
 } from '../protocol/ipvs';
 import { log } from '../util/log';
 import { IoError, toIoError } from './errors';
+import { requestQueue } from './netlink';
 
 export interface IpvsTableEntry {
   service: IpvsService;
@@ -31,11 +32,10 @@ export interface IpvsCounters {
   probes: number;
 }
 
-const REQUEST_TIMEOUT_MS = 5_000;
 let sock: GenericNetlinkSocket | undefined;
 let familyId: number | undefined;
 let unavailable: IoError | undefined;
-let queue: Promise<unknown> = Promise.resolve();
+const queue = requestQueue();
 const counters: IpvsCounters = { changes: 0, reads: 0, errors: 0, probes: 0 };
 
 export function ipvsCounters(): IpvsCounters {
@@ -67,27 +67,12 @@ export function closeIpvs(): void {
   sock = undefined;
 }
 
-function serialize<T>(fn: () => Promise<T>): Promise<T> {
-  const p = queue.then(fn, fn);
-  queue = p.catch(() => undefined);
-  return p;
-}
-
-function withTimeout<T>(what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new IoError('E_NETLINK', `${what}: no answer`, 'ETIMEDOUT')), REQUEST_TIMEOUT_MS);
-    timer.unref();
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
 async function resolveFamily(): Promise<number> {
   if (familyId !== undefined) return familyId;
   if (unavailable) throw unavailable;
   counters.probes++;
   try {
-    const [fam] = await withTimeout('resolve IPVS family', socket().ctrlRequest(genl.Commands.GET_FAMILY, { familyName: IPVS_GENL_NAME }));
+    const [fam] = await socket().ctrlRequest(genl.Commands.GET_FAMILY, { familyName: IPVS_GENL_NAME });
     if (fam?.familyId === undefined) throw new Error('no family id in the nlctrl reply');
     familyId = fam.familyId;
     return familyId;
@@ -104,7 +89,7 @@ async function resolveFamily(): Promise<number> {
 /** True when the kernel has IPVS (asks once; later calls answer from the first verdict). */
 export async function ipvsAvailable(): Promise<boolean> {
   try {
-    await serialize(resolveFamily);
+    await queue('resolve IPVS family', resolveFamily);
     return true;
   } catch (e) {
     if (e instanceof IoError && e.code === 'E_IPVS_UNAVAILABLE') return false;
@@ -113,17 +98,16 @@ export async function ipvsAvailable(): Promise<boolean> {
 }
 
 async function request(what: string, cmd: number, payload: Buffer, dump: boolean): Promise<Buffer[]> {
-  return serialize(async () => {
+  return queue(`IPVS ${what}`, async () => {
     const family = await resolveFamily();
-    if (dump) counters.reads++;
-    else if (cmd === IpvsCmd.GET_CONFIG || cmd === IpvsCmd.GET_INFO || cmd === IpvsCmd.GET_SERVICE) counters.reads++;
+    if (dump || cmd === IpvsCmd.GET_CONFIG || cmd === IpvsCmd.GET_INFO || cmd === IpvsCmd.GET_SERVICE) counters.reads++;
     else counters.changes++;
     try {
-      const [msgs] = await withTimeout(what, socket().request(family, cmd, IPVS_GENL_VERSION, payload, dump ? { flags: FlagsGet.DUMP } : {}));
+      const [msgs] = await socket().request(family, cmd, IPVS_GENL_VERSION, payload, dump ? { flags: FlagsGet.DUMP } : {});
       return msgs.map((m) => m.data);
     } catch (e) {
       counters.errors++;
-      throw toIoError('E_NETLINK', `IPVS ${what}`, e);
+      throw e;
     }
   });
 }
