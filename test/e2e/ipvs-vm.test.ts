@@ -68,6 +68,11 @@ for (const c of CASES) {
     const r = result(c.name);
     assert.notEqual(r.ours, '', 'our table is empty');
     assert.equal(r.ours, r.keepalived, `ipvsadm -Ln differs (ours, then keepalived's)`);
+    if (c.name === 'alpha') {
+      // before its first check result, a real server with a checker is out under alpha, in without
+      assert.match(r.ours, /TCP 192\.0\.2\.50:80 wlc\n {2}-> 198\.51\.100\.2:80 Route 2\n/);
+      assert.match(r.ours, /TCP 192\.0\.2\.51:80 wlc\n {2}-> 198\.51\.100\.1:80 Route 1\n {2}-> 198\.51\.100\.2:80 Route 2/);
+    }
     assert.deepEqual(r.reapply, { ops: 0, changes: 0 }, 'the second application of the same table sent netlink changes');
     // a service someone else installed is there before each start: lvs_flush removes it at start, lvs_flush_on_stop at stop
     const foreign = /^TCP 192\.0\.2\.99:9 rr\n {2}-> 198\.51\.100\.99:9 Masq 1$/m;

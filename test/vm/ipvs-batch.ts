@@ -15,7 +15,7 @@ import { parseConfig } from '../../src/config';
 import type { KeepalivedConfig } from '../../src/config/model';
 import { ipvsAvailable, ipvsCounters, closeIpvs, getTimeouts, setTimeouts, listSyncDaemons, ipvsInfo } from '../../src/io/ipvs';
 import {
-  desiredTable, rsId, syncTable, clearTable, applySyncd, lvsFlushSettings, syncDaemonSpec, syncdBecome, syncdShutdown, desiredTimeouts,
+  desiredTable, initialHealth, rsId, syncTable, clearTable, applySyncd, lvsFlushSettings, syncDaemonSpec, syncdBecome, syncdShutdown, desiredTimeouts,
   type RsHealth, type TableEntry,
 } from '../../src/daemon/lvs';
 
@@ -24,6 +24,8 @@ export interface VmCase {
   conf: string;
   /** real servers that do not answer (address:port as in the config); they get a TCP_CHECK that is refused */
   down?: string[];
+  /** health before any check result (alpha) instead of `down` */
+  initial?: boolean;
   /** for the weight-change check: "address:port" of a real server and its new weight */
   reweight?: { rs: string; weight: number };
 }
@@ -95,6 +97,13 @@ export const CASES: VmCase[] = [
     name: 'inhibit_on_failure',
     conf: `virtual_server 192.0.2.17 80 {\n delay_loop 1\n lb_algo wrr\n lb_kind NAT\n real_server 198.51.100.1 80 {\n weight 2\n ${CHECK}\n }\n real_server 198.51.100.2 80 {\n weight 3\n inhibit_on_failure\n ${CHECK}\n }\n real_server 198.51.100.3 80 {\n weight 1\n ${CHECK}\n }\n}`,
     down: ['198.51.100.2:80', '198.51.100.3:80'],
+  },
+  {
+    // a check that cannot answer for 30 s (SYN into a dummy link): until then alpha keeps the real
+    // server out, while without alpha it is in from the start
+    name: 'alpha',
+    conf: ['192.0.2.50', '192.0.2.51'].map((vip, i) => `virtual_server ${vip} 80 {\n protocol TCP\n${i === 0 ? ' alpha\n' : ''} lb_kind DR\n real_server 198.51.100.1 80 {\n weight 1\n TCP_CHECK {\n connect_ip 198.51.100.200\n connect_timeout 30\n retry 0\n }\n }\n real_server 198.51.100.2 80 {\n weight 2\n }\n}`).join('\n'),
+    initial: true,
   },
   {
     name: 'lvs_flush',
@@ -174,7 +183,7 @@ async function runCase(c: VmCase, dir: string): Promise<VmCaseResult> {
   writeFileSync(confPath, `${c.conf}\n`);
   const r = parseConfig(confPath);
   for (const d of r.diagnostics) if (d.severity === 'error') errors.push(`config: ${d.message}`);
-  const health = healthOf(r.config, c.down);
+  const health = c.initial ? initialHealth(r.config) : healthOf(r.config, c.down);
   const want = desiredTable(r.config, health).entries as TableEntry[];
 
   // a service someone else installed: neither we nor keepalived may touch it
@@ -273,6 +282,7 @@ async function main(): Promise<void> {
   sh('ip link add kts0 type dummy && ip link set kts0 up');
   for (let i = 1; i <= 9; i++) sh(`ip addr add 198.51.100.${i}/32 dev kts0`);
   sh('ip -6 addr add 2001:db8::1/128 dev kts0 nodad && ip -6 addr add 2001:db8::2/128 dev kts0 nodad');
+  sh('ip route add 198.51.100.128/25 dev kts0'); // a black hole: SYNs leave on the dummy link, nothing answers
   const servers: net.Server[] = [];
   for (const addr of ['198.51.100.1', '198.51.100.9']) {
     const s = net.createServer((sock) => sock.end());
