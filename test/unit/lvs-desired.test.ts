@@ -230,3 +230,9 @@ test('a virtual server without `protocol` is UDP, as keepalived 2.2.7 sets it (t
   assert.equal('protocol' in a!.service && a!.service.protocol, 'UDP');
   assert.ok('fwmark' in b!.service);
 });
+
+test('a NAT sorry server without a port is sent with port 0 (keepalived fills in the port only for DR/TUN and real servers)', () => {
+  const c = conf('virtual_server 192.0.2.10 80 {\n protocol TCP\n sorry_server 198.51.100.9\n real_server 198.51.100.1 {\n }\n}');
+  assert.deepEqual(dests(desiredTable(c, health(c, [])).entries[0]), ['198.51.100.1:80 masq 1']);
+  assert.deepEqual(dests(desiredTable(c, health(c, ['198.51.100.1'])).entries[0]), ['198.51.100.9:0 masq 1']);
+});

@@ -90,8 +90,8 @@ export const CASES: VmCase[] = [
   },
   {
     name: 'sorry server and quorum',
-    conf: `virtual_server 192.0.2.15 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n quorum 2\n sorry_server 198.51.100.9 80\n real_server 198.51.100.1 80 {\n weight 1\n ${CHECK}\n }\n real_server 198.51.100.2 80 {\n weight 1\n ${CHECK}\n }\n}\nvirtual_server 192.0.2.16 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n quorum 1\n sorry_server 198.51.100.9 80\n sorry_server_inhibit\n real_server 198.51.100.1 80 {\n weight 1\n ${CHECK}\n }\n}`,
-    down: ['198.51.100.2:80'],
+    conf: `virtual_server 192.0.2.15 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n quorum 2\n sorry_server 198.51.100.9 80\n real_server 198.51.100.1 80 {\n weight 1\n ${CHECK}\n }\n real_server 198.51.100.2 80 {\n weight 1\n ${CHECK}\n }\n}\nvirtual_server 192.0.2.16 80 {\n delay_loop 1\n lb_algo rr\n lb_kind NAT\n quorum 1\n sorry_server 198.51.100.9 80\n sorry_server_inhibit\n real_server 198.51.100.1 80 {\n weight 1\n ${CHECK}\n }\n}\nvirtual_server 192.0.2.26 80 {\n protocol TCP\n delay_loop 1\n lb_kind NAT\n sorry_server 198.51.100.9\n real_server 198.51.100.2 {\n weight 1\n ${CHECK}\n }\n}`,
+    down: ['198.51.100.2:80', '198.51.100.2:0'],
   },
   {
     name: 'inhibit_on_failure',

@@ -10,8 +10,9 @@
  *   (weight 1); a `sorry_server_inhibit` sorry server stays in the table at weight 0 otherwise;
  * - `alpha`: real servers with checkers start down (see initialHealth); `omega` only changes
  *   notifications at stop;
- * - NAT destinations keep their own port (the virtual server's when none is given); DR and TUN
- *   destinations take the virtual server's port (0 for a firewall mark);
+ * - NAT destinations keep their own port (a real server without one takes the virtual server's, a
+ *   sorry server stays at 0); DR and TUN destinations take the virtual server's port (0 for a
+ *   firewall mark);
  * - a virtual_server_group expands into one service per address in each range and per fwmark.
  */
 import type { KeepalivedConfig, RealServer, VirtualServer, VirtualServerGroup } from '../../config/model';
@@ -141,13 +142,17 @@ function serviceKeys(vs: VirtualServer, family: 4 | 6, groups: Record<string, Vi
   return keys;
 }
 
-/** The port a destination gets in one service (keepalived's ipvs_cmd / ipvs_group_cmd rules). */
-function destPort(configured: number | undefined, fwd: FwdMethod, key: ServiceKey, vs: VirtualServer): number {
+/**
+ * The port a destination gets in one service (keepalived's ipvs_cmd / ipvs_group_cmd rules): DR
+ * and TUN take the service's; NAT keeps its own, and a NAT real server without one takes the
+ * virtual server's (check_data.c validation, not for fwmark or group services). A NAT sorry
+ * server without a port stays at port 0, as keepalived sends it.
+ */
+function destPort(configured: number | undefined, fwd: FwdMethod, key: ServiceKey, vs: VirtualServer, sorry = false): number {
   const svcPort = 'fwmark' in key ? 0 : key.port;
   if (fwd !== 'masq') return svcPort;
   if (configured !== undefined && configured !== 0) return configured;
-  // NAT without a port: keepalived copies the virtual server's port (not for fwmark or groups)
-  return vs.group === undefined && vs.fwmark === undefined ? (vs.port ?? 0) : 0;
+  return !sorry && vs.group === undefined && vs.fwmark === undefined ? (vs.port ?? 0) : 0;
 }
 
 function dest(address: string, port: number, fwd: FwdMethod, weight: number, extra: Record<string, string[][]>): IpvsDest {
@@ -223,7 +228,7 @@ export function desiredTable(config: KeepalivedConfig, health: ReadonlyMap<strin
       }
       if (sorry && (sorryActive || vs.sorryServerInhibit)) {
         const fwd = fwdOf(extraArgs(vs.extra, 'sorry_server_lvs_method'), vs);
-        const d = dest(sorry.address, destPort(sorry.port, fwd, key, vs), fwd, sorryActive ? 1 : 0, {});
+        const d = dest(sorry.address, destPort(sorry.port, fwd, key, vs, true), fwd, sorryActive ? 1 : 0, {});
         if (!dests.some((e) => e.address === d.address && e.port === d.port)) dests.push(d);
       }
       entries.push({ vs: id, service: { ...key, ...serviceFields(vs, family) }, dests });
