@@ -236,3 +236,13 @@ test('a NAT sorry server without a port is sent with port 0 (keepalived fills in
   assert.deepEqual(dests(desiredTable(c, health(c, [])).entries[0]), ['198.51.100.1:80 masq 1']);
   assert.deepEqual(dests(desiredTable(c, health(c, ['198.51.100.1'])).entries[0]), ['198.51.100.9:0 masq 1']);
 });
+
+test('keepalived validation: ops only for UDP (or fwmark); an address service on port 0 gets persistence 360', () => {
+  const c = conf('virtual_server 192.0.2.10 80 {\n protocol TCP\n ops\n real_server 198.51.100.1 80 {\n }\n}\n' +
+    'virtual_server fwmark 5 {\n ops\n real_server 198.51.100.1 80 {\n }\n}\n' +
+    'virtual_server 192.0.2.11 0 {\n protocol TCP\n real_server 198.51.100.1 0 {\n }\n}');
+  const [tcp, fwm, zero] = desiredTable(c, health(c, [])).entries;
+  assert.equal(tcp!.service.flags, 0);
+  assert.equal(fwm!.service.flags, SvcFlag.ONEPACKET);
+  assert.deepEqual([zero!.service.flags, zero!.service.timeout], [SvcFlag.PERSISTENT, 360]);
+});

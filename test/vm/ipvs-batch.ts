@@ -75,7 +75,7 @@ export const CASES: VmCase[] = [
   },
   {
     name: 'persistence',
-    conf: `virtual_server 192.0.2.14 443 {\n lb_algo wrr\n lb_kind NAT\n persistence_timeout 600\n persistence_granularity 255.255.255.0\n real_server 198.51.100.1 443 {\n weight 1\n }\n}\nvirtual_server 2001:db8::14 443 {\n lb_algo rr\n lb_kind DR\n persistence_timeout 120\n persistence_granularity 64\n real_server 2001:db8::1 443 {\n weight 1\n }\n}\nvirtual_server 192.0.2.14 80 {\n lb_algo rr\n persistence_timeout\n ops\n protocol UDP\n real_server 198.51.100.1 80 {\n weight 1\n }\n}`,
+    conf: `virtual_server 192.0.2.14 443 {\n lb_algo wrr\n lb_kind NAT\n persistence_timeout 600\n persistence_granularity 255.255.255.0\n real_server 198.51.100.1 443 {\n weight 1\n }\n}\nvirtual_server 2001:db8::14 443 {\n lb_algo rr\n lb_kind DR\n persistence_timeout 120\n persistence_granularity 64\n real_server 2001:db8::1 443 {\n weight 1\n }\n}\nvirtual_server 192.0.2.14 80 {\n lb_algo rr\n persistence_timeout\n ops\n protocol UDP\n real_server 198.51.100.1 80 {\n weight 1\n }\n}\nvirtual_server 192.0.2.24 0 {\n protocol TCP\n lb_kind DR\n real_server 198.51.100.1 0 {\n weight 1\n }\n}\nvirtual_server 192.0.2.25 80 {\n protocol TCP\n ops\n real_server 198.51.100.1 80 {\n weight 1\n }\n}`,
   },
   {
     name: 'schedulers',

@@ -65,7 +65,11 @@ function fwdOf(kindArgs: string[] | undefined, vs: VirtualServer): FwdMethod {
   return k === 'NAT' || k === 'DR' || k === 'TUN' ? KIND_FWD[k] : KIND_FWD[vs.lbKind];
 }
 
-/** A real server's address family must match its virtual server's, unless it is tunnelled. */
+/**
+ * The virtual server's address family: `ip_family`, its address, its group's first address, else
+ * its sorry server's or first non-tunnelled real server's (keepalived's vs_end_handler), else IPv4.
+ * Real servers of the other family are skipped unless tunnelled.
+ */
 function vsFamily(vs: VirtualServer, groups: Record<string, VirtualServerGroup>): 4 | 6 {
   const fam = extraArgs(vs.extra, 'ip_family')?.[0];
   if (fam === 'inet') return 4;
@@ -103,13 +107,23 @@ function granularity(text: string | undefined, family: 4 | 6): number {
   return ipToBuffer(text).readUInt32BE(0);
 }
 
-function serviceFields(vs: VirtualServer, family: 4 | 6): Omit<IpvsService, keyof ServiceKey | 'family'> {
-  const persistent = (vs.persistenceTimeout ?? 0) > 0;
+/** keepalived's IPVS_SVC_PERSISTENT_TIMEOUT, for an address service with port 0 and no persistence */
+const DEFAULT_PERSISTENCE = 360;
+
+function serviceFields(vs: VirtualServer, family: 4 | 6, groups: Record<string, VirtualServerGroup>): Omit<IpvsService, keyof ServiceKey | 'family'> {
+  // keepalived's validation (check_data.c): one-packet scheduling only for UDP on an address
+  // service; an address service on port 0 must be persistent
+  const byAddress = vs.group !== undefined ? (groups[vs.group]?.members.some((m) => m.fwmark === undefined) ?? false) : vs.fwmark === undefined;
+  const zeroPort = vs.group === undefined && vs.fwmark === undefined && !vs.port;
+  const timeout = vs.persistenceTimeout ?? (zeroPort ? DEFAULT_PERSISTENCE : 0);
+  const persistent = timeout > 0;
   const pe = extraArgs(vs.extra, 'persistence_engine')?.[0];
+  let flags = serviceFlags(vs);
+  if (byAddress && vs.protocol !== 'UDP') flags &= ~SvcFlag.ONEPACKET;
   return {
     scheduler: vs.lbAlgo,
-    flags: serviceFlags(vs) | (persistent ? SvcFlag.PERSISTENT : 0),
-    timeout: persistent ? vs.persistenceTimeout! : 0,
+    flags: flags | (persistent ? SvcFlag.PERSISTENT : 0),
+    timeout: persistent ? timeout : 0,
     netmask: persistent ? granularity(vs.persistenceGranularity, family) : family === 6 ? 128 : 0xffffffff,
     ...(persistent && pe ? { peName: pe } : {}),
   };
@@ -231,7 +245,7 @@ export function desiredTable(config: KeepalivedConfig, health: ReadonlyMap<strin
         const d = dest(sorry.address, destPort(sorry.port, fwd, key, vs, true), fwd, sorryActive ? 1 : 0, {});
         if (!dests.some((e) => e.address === d.address && e.port === d.port)) dests.push(d);
       }
-      entries.push({ vs: id, service: { ...key, ...serviceFields(vs, family) }, dests });
+      entries.push({ vs: id, service: { ...key, ...serviceFields(vs, family, config.virtualServerGroups) }, dests });
     }
   }
   return { entries, quorumUp };
