@@ -246,3 +246,11 @@ test('keepalived validation: ops only for UDP (or fwmark); an address service on
   assert.equal(fwm!.service.flags, SvcFlag.ONEPACKET);
   assert.deepEqual([zero!.service.flags, zero!.service.timeout], [SvcFlag.PERSISTENT, 360]);
 });
+
+test('a repeated real server is dropped (the first one counts); a group address on port 0 makes the service persistent', () => {
+  const c = conf('virtual_server 192.0.2.10 80 {\n protocol TCP\n real_server 198.51.100.1 80 {\n weight 2\n }\n real_server 198.51.100.1 80 {\n weight 5\n }\n}\n' +
+    'virtual_server_group Z {\n 192.0.2.30 0\n}\nvirtual_server group Z {\n protocol TCP\n lb_kind DR\n real_server 198.51.100.1 {\n }\n}');
+  const [a, z] = desiredTable(c, health(c, [])).entries;
+  assert.deepEqual(dests(a), ['198.51.100.1:80 masq 2']);
+  assert.deepEqual([z!.service.flags, z!.service.timeout], [SvcFlag.PERSISTENT, 360]);
+});

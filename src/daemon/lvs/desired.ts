@@ -112,9 +112,11 @@ const DEFAULT_PERSISTENCE = 360;
 
 function serviceFields(vs: VirtualServer, family: 4 | 6, groups: Record<string, VirtualServerGroup>): Omit<IpvsService, keyof ServiceKey | 'family'> {
   // keepalived's validation (check_data.c): one-packet scheduling only for UDP on an address
-  // service; an address service on port 0 must be persistent
+  // service; an address service (or group address) on port 0 must be persistent
   const byAddress = vs.group !== undefined ? (groups[vs.group]?.members.some((m) => m.fwmark === undefined) ?? false) : vs.fwmark === undefined;
-  const zeroPort = vs.group === undefined && vs.fwmark === undefined && !vs.port;
+  const zeroPort = vs.group !== undefined
+    ? (groups[vs.group]?.members.some((m) => m.fwmark === undefined && !m.port) ?? false)
+    : vs.fwmark === undefined && !vs.port;
   const timeout = vs.persistenceTimeout ?? (zeroPort ? DEFAULT_PERSISTENCE : 0);
   const persistent = timeout > 0;
   const pe = extraArgs(vs.extra, 'persistence_engine')?.[0];
@@ -223,7 +225,15 @@ export function desiredTable(config: KeepalivedConfig, health: ReadonlyMap<strin
     if (vs.realServers.length === 0) continue;
     const id = vsId(vs);
     const family = vsFamily(vs, config.virtualServerGroups);
-    const servers = vs.realServers.filter((rs) => fwdOf(extraArgs(rs.extra, 'lvs_method'), vs) === 'tunnel' || ipFamily(rs.address) === family);
+    // keepalived drops a real server that repeats an earlier one's address and port, and one of the
+    // other address family unless it is tunnelled
+    const seen = new Set<string>();
+    const servers = vs.realServers.filter((rs) => {
+      const k = `${canonicalIp(rs.address)} ${rs.port ?? 0}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return fwdOf(extraArgs(rs.extra, 'lvs_method'), vs) === 'tunnel' || ipFamily(rs.address) === family;
+    });
     const state = servers.map((rs) => {
       const h = health.get(rsId(vs, rs)) ?? { up: true };
       return { rs, up: h.up, weight: h.weight ?? rs.weight, fwd: fwdOf(extraArgs(rs.extra, 'lvs_method'), vs) };
