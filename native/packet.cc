@@ -9,6 +9,8 @@
 //                    raw-socket's recvfrom() cannot return ancillary data.
 //  * interfaceInfo — ifindex and MAC of an interface (SIOCGIFINDEX / SIOCGIFHWADDR), synchronous.
 //
+// native/signals.cc adds installSignals, signalRange and sdNotify to the same module.
+//
 // The module is an N-API (node-addon-api) addon and therefore context-aware, but it uses the
 // env's libuv loop for readiness, so it is meant for the main thread like the rest of src/io.
 
@@ -27,6 +29,10 @@
 #include <unistd.h>
 
 #include <string>
+
+namespace kts {
+void InitSignals(Napi::Env env, Napi::Object exports);
+}
 
 namespace {
 
@@ -375,6 +381,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("PacketSocket", PacketSocket::Define(env));
   exports.Set("Vrrp6Receiver", Vrrp6Receiver::Define(env));
   exports.Set("interfaceInfo", Napi::Function::New(env, InterfaceInfo, "interfaceInfo"));
+  kts::InitSignals(env, exports);
   return exports;
 }
 

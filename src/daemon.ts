@@ -17,7 +17,13 @@ import {
   openVrrpSocket, openPacketSocket, addAddress, removeAddress, listLinks, listAddresses, watchLinks,
   closeNetlink, type VrrpSocket, type PacketSocket, type ReceivedAdvert, type Watcher, type LinkState,
   NftFirewall, nftSettings, nftVips, blocksVips,
+  catchSignals, caughtSignals, realtimeRange, setSignalHandler, SdNotifier, listAddresses as listAllAddresses,
 } from './io';
+import { caughtSignals as signalsToCatch } from './daemon/signal-table';
+import { SignalDispatcher } from './daemon/signal-dispatch';
+import { DumpFiles } from './daemon/dumps';
+import { buildDumpView } from './daemon/dump-view';
+import type { DumpView } from './daemon/dump-files';
 import { decodeVrrp, checkAdvert, skipAddrCheck } from './protocol/vrrp';
 import { gratuitousArp } from './protocol/arp';
 import { unsolicitedNaFrame } from './protocol/ndisc';
@@ -146,12 +152,43 @@ export class Daemon {
   private readonly startedAt = Date.now();
   private reloads = 0;
   private readonly counters = { rxTotal: 0, rxDropped: 0, txAdverts: 0, txErrors: 0, garpSent: 0, vipOpsFailed: 0 };
+  /** systemd's notify socket (READY/RELOADING/STOPPING/STATUS/WATCHDOG); a no-op outside systemd */
+  private sd!: SdNotifier;
+  private signals!: SignalDispatcher;
+  private readonly dumps: DumpFiles;
 
   constructor(readonly opts: DaemonOptions) {
     this.log = createLogger({ console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined });
     setLogger(this.log);
     this.vmacs = new VmacManager(this.log);
     this.ah = new AhAuth(this.log);
+    this.dumps = new DumpFiles({ dataFile: opts.dataFile, statsFile: opts.statsFile }, this.log);
+  }
+
+  /**
+   * Before anything else: signals are ours (held until ready), and NOTIFY_SOCKET / WATCHDOG_* are
+   * taken out of the environment so the scripts we run do not inherit them.
+   */
+  private takeOverProcess(): void {
+    this.sd = new SdNotifier({ onError: (e) => this.log.warn({ code: e.code, err: e }, e.message) });
+    this.signals = new SignalDispatcher({
+      stop: () => this.stop('signal'),
+      reload: async () => void (await this.reload()),
+      data: () => this.writeDump('data'),
+      stats: () => this.writeDump('stats'),
+      'stats-clear': () => this.writeDump('stats-clear'),
+      json: () => this.writeDump('json'),
+    }, this.log);
+    if (caughtSignals().length === 0) {
+      // started without bin/keepalived-ts (which catches them first thing)
+      try {
+        const rt = realtimeRange();
+        catchSignals(signalsToCatch(rt.min, rt.max));
+      } catch (e) {
+        this.log.error({ code: (e as { code?: string }).code ?? 'E_IO_SIGNAL', err: e }, `cannot catch signals: ${(e as Error).message}`);
+      }
+    }
+    setSignalHandler((signo) => this.signals.onSignal(signo));
   }
 
   private loadConfig(): KeepalivedConfig | null {
@@ -166,6 +203,7 @@ export class Daemon {
   }
 
   async start(): Promise<number> {
+    this.takeOverProcess();
     this.log.info({ version: '0.1.0', config: this.opts.configFile }, 'Starting keepalived-ts');
     const cfg = this.loadConfig();
     if (!cfg) {
@@ -222,13 +260,32 @@ export class Daemon {
       this.log.error({ code: 'E_CONTROL_LISTEN', err: e, path: sockPath }, `control socket ${sockPath}: ${(e as Error).message}`);
       this.control = null;
     }
-    this.installSignals();
+    await this.firstStates(2000);
+    this.signals.markReady();
+    this.sd.ready(this.statusLine());
+    this.sd.startWatchdog();
     return await new Promise<number>((resolve) => {
       this.exit = resolve;
     });
   }
 
   private exit: (code: number) => void = () => undefined;
+
+  /** READY=1 waits for every instance's first state (its actor reported a snapshot), at most `ms`. */
+  private async firstStates(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && [...this.insts.values()].some((i) => i.state === null)) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** sd_notify STATUS=: one line. */
+  private statusLine(): string {
+    const n: Record<string, number> = {};
+    for (const i of this.insts.values()) n[i.state?.state ?? 'INIT'] = (n[i.state?.state ?? 'INIT'] ?? 0) + 1;
+    const parts = Object.entries(n).map(([st, c]) => `${c} ${st}`);
+    return `VRRP instances: ${parts.length ? parts.join(', ') : 'none'}`;
+  }
 
   // ---------------------------------------------------------------- pid files
 
@@ -656,6 +713,7 @@ export class Daemon {
     }
     if (to === 'STOP') this.log.info({ instance: name, from, to, reason }, `(${name}) Stopped`);
     else this.log.info({ instance: name, from, to, reason }, `(${name}) Entering ${to} STATE${extra}`);
+    this.sd?.status(this.statusLine());
     if (to !== 'MASTER' && to !== 'BACKUP' && to !== 'FAULT' && to !== 'STOP') return;
     const st = to as NotifyState;
     const prio = inst.state?.effectivePriority ?? inst.vi.priority;
@@ -897,7 +955,17 @@ export class Daemon {
     };
   }
 
+  /** SIGHUP and the control socket's reload: RELOADING=1 … READY=1 around it for systemd. */
   async reload(): Promise<{ unchanged: string[]; restarted: string[]; added: string[]; removed: string[] }> {
+    this.sd.reloading('Reloading');
+    try {
+      return await this.reloadConfig();
+    } finally {
+      if (!this.stopping) this.sd.ready(this.statusLine());
+    }
+  }
+
+  private async reloadConfig(): Promise<{ unchanged: string[]; restarted: string[]; added: string[]; removed: string[] }> {
     this.log.info({ config: this.opts.configFile }, 'Reloading');
     const cfg = this.loadConfig();
     const res = { unchanged: [] as string[], restarted: [] as string[], added: [] as string[], removed: [] as string[] };
@@ -1011,6 +1079,8 @@ export class Daemon {
     if (this.stopping) return;
     this.stopping = true;
     this.log.info({ signal }, 'Stopping');
+    this.sd.stopping('Stopping');
+    this.sd.stopWatchdog();
     for (const s of this.scripts.values()) if (s.timer) clearInterval(s.timer);
     await Promise.all([...this.insts.values()].map((i) => this.stopInstance(i, true).catch(() => undefined)));
     // keepalived's nft_end: the drop table goes with the daemon (kept with -X, like the VIPs it guards)
@@ -1034,27 +1104,15 @@ export class Daemon {
     this.exit(0);
   }
 
-  private writeDump(file: string, data: unknown): void {
-    try {
-      fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n', { mode: 0o644 });
-      this.log.info({ file }, `state written to ${file}`);
-    } catch (e) {
-      this.log.error({ code: 'E_DUMP', err: e, file }, `cannot write ${file}`);
-    }
+  private async writeDump(kind: 'data' | 'stats' | 'stats-clear' | 'json'): Promise<void> {
+    this.dumps.write(kind, await this.dumpView(kind === 'data'));
   }
 
-  private installSignals(): void {
-    process.on('SIGTERM', () => void this.stop('SIGTERM'));
-    process.on('SIGINT', () => void this.stop('SIGINT'));
-    process.on('SIGHUP', () => void this.reload().catch((e) => this.log.error({ code: 'E_RELOAD', err: e }, 'reload failed')));
-    process.on('SIGUSR1', () => this.writeDump(this.opts.dataFile ?? '/tmp/keepalived.data', { version: 1, ...this.sup.state(), ...this.vrrpState() }));
-    process.on('SIGUSR2', () => this.writeDump(this.opts.statsFile ?? '/tmp/keepalived.stats', { version: 1, supervisor: this.sup.stats(), ...this.vrrpStats() }));
-  }
-
-  private vrrpStats(): Record<string, unknown> {
-    const instances: Record<string, unknown> = {};
-    for (const i of this.insts.values()) instances[i.vi.name] = { counters: i.state?.counters ?? null, rxAccepted: i.rxAccepted, dropped: i.drops };
-    return { daemon: this.counters, instances };
+  /** The plain view keepalived's dump files are formatted from (src/daemon/dump-view.ts). */
+  private async dumpView(withInterfaces: boolean): Promise<DumpView> {
+    const addresses = withInterfaces ? await listAllAddresses().catch(() => []) : [];
+    const facts = [...this.insts.values()].map((i) => ({ ...i, syncGroup: this.sync.groupOf.get(i.vi.name) }));
+    return buildDumpView(this.cfg, facts, withInterfaces ? [...this.links.values()] : [], addresses, { monoMs: monoNow(), epochMs: Date.now(), umask: process.umask() });
   }
 }
 

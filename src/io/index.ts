@@ -48,6 +48,8 @@ export {
 export { getIfSysctl, setIfSysctl } from './sysctl';
 export { openAhSocket, AhSocket, IPPROTO_AH, type AhSocketOptions, type ReceivedAhDatagram } from './ah-socket';
 export { closeNetlink } from './netlink';
+export { catchSignals, caughtSignals, realtimeRange, setSignalHandler, type SignalHandler } from './signals';
+export { SdNotifier, type SdNotifierOptions } from './sd-notify';
 export { buildIpv4Header, parseIpv4, type Ipv4Parse } from './ip-header';
 export {
   NftFirewall,
