@@ -50,7 +50,7 @@ export interface Clocks {
 const toEpochS = (mono: number, c: Clocks): number => (c.epochMs + (mono - c.monoMs)) / 1000;
 
 /** keepalived's format_ipaddress for a VIP: "192.0.2.100/24 dev eth0 scope global set". */
-export function formatVip(v: VirtualAddress, defaultDev: string, held: boolean): string {
+export function formatVip(v: Pick<VirtualAddress, 'address' | 'prefixLen' | 'brd' | 'dev' | 'scope' | 'label' | 'nodad' | 'noprefixroute'>, defaultDev: string, held: boolean): string {
   const parts = [`${v.address}/${v.prefixLen}`];
   if (v.brd) parts.push(`brd ${v.brd}`);
   parts.push(`dev ${v.dev ?? defaultDev}`, `scope ${v.scope ?? (v.address.startsWith('fe80') ? 'link' : 'global')}`);
