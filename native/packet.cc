@@ -17,6 +17,8 @@
 #include <napi.h>
 #include <uv.h>
 
+#include "napi-errors.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
@@ -38,18 +40,8 @@ namespace {
 
 constexpr int kIpprotoVrrp = 112;
 
-Napi::Error SysError(Napi::Env env, const char* code, const std::string& what, int err) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  e.Set("code", Napi::String::New(env, code));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
-
-Napi::Error ArgError(Napi::Env env, const std::string& what) {
-  Napi::Error e = Napi::TypeError::New(env, what);
-  e.Set("code", Napi::String::New(env, "E_IO_ARG"));
-  return e;
-}
+using kts::ArgError;
+using kts::SysError;
 
 std::string MacString(const unsigned char* m) {
   char buf[18];

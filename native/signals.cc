@@ -13,6 +13,8 @@
 #include <napi.h>
 #include <uv.h>
 
+#include "napi-errors.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -57,21 +59,12 @@ void OnReadable(uv_poll_t* /*handle*/, int status, int /*events*/) {
   }
 }
 
-Napi::Error SysError(Napi::Env env, const char* code, const std::string& what, int err) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  e.Set("code", Napi::String::New(env, code));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
-
 // installSignals(signums: number[], onSignal: (signo: number) => void): void
 // Installs the handlers at once; a second call replaces the callback and adds signals.
 Napi::Value InstallSignals(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsFunction()) {
-    Napi::Error e = Napi::TypeError::New(env, "installSignals(signums: number[], onSignal: Function)");
-    e.Set("code", Napi::String::New(env, "E_IO_ARG"));
-    e.ThrowAsJavaScriptException();
+    ArgError(env, "installSignals(signums: number[], onSignal: Function)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   if (g_pipe[0] < 0) {
@@ -126,9 +119,7 @@ Napi::Value SignalRange(const Napi::CallbackInfo& info) {
 Napi::Value SdNotify(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) {
-    Napi::Error e = Napi::TypeError::New(env, "sdNotify(path: string, message: string)");
-    e.Set("code", Napi::String::New(env, "E_IO_ARG"));
-    e.ThrowAsJavaScriptException();
+    ArgError(env, "sdNotify(path: string, message: string)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   std::string path = info[0].As<Napi::String>().Utf8Value();

@@ -31,9 +31,22 @@ export const STATS_KEYS: readonly (keyof DumpStats)[] = [
   'invalidTypeRcvd', 'addrListErr', 'invalidAuthtype', 'authtypeMismatch', 'authFailure', 'priZeroRcvd', 'priZeroSent',
 ];
 
+/** The advert and GARP settings both the global definitions and each instance print. */
+export interface DumpAdvertSettings {
+  garpDelayS: number;
+  garpRepeat: number;
+  garpRefreshS: number;
+  garpRefreshRepeat: number;
+  garpLowerPrioDelayS: number;
+  garpLowerPrioRepeat: number;
+  downTimerAdverts: number;
+  lowerPrioNoAdvert: boolean;
+  higherPrioSendAdvert: boolean;
+}
+
 export type DumpState = 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
 
-export interface DumpInstance {
+export interface DumpInstance extends DumpAdvertSettings {
   name: string;
   version: 2 | 3;
   family: 4 | 6;
@@ -60,15 +73,6 @@ export interface DumpInstance {
   vmacIfname: string;
   src: string;
   mcastGroup: string | null;
-  garpDelayS: number;
-  garpRepeat: number;
-  garpRefreshS: number;
-  garpRefreshRepeat: number;
-  garpLowerPrioDelayS: number;
-  garpLowerPrioRepeat: number;
-  downTimerAdverts: number;
-  lowerPrioNoAdvert: boolean;
-  higherPrioSendAdvert: boolean;
   vrid: number;
   basePriority: number;
   effectivePriority: number;
@@ -114,22 +118,13 @@ export interface DumpInterface {
   tracking: { name: string; weight: number }[];
 }
 
-export interface DumpGlobal {
+export interface DumpGlobal extends DumpAdvertSettings {
   routerId: string;
   defaultInterface: string;
   dynamicInterfaces: boolean;
   lvsFlush: boolean;
   mcastGroup4: string;
   mcastGroup6: string;
-  garpDelayS: number;
-  garpRepeat: number;
-  garpRefreshS: number;
-  garpRefreshRepeat: number;
-  garpLowerPrioDelayS: number;
-  garpLowerPrioRepeat: number;
-  downTimerAdverts: number;
-  lowerPrioNoAdvert: boolean;
-  higherPrioSendAdvert: boolean;
   garpIntervalS: number;
   gnaIntervalS: number;
   vrrpVersion: number;

@@ -6,6 +6,7 @@
  */
 import type { GlobalDefs, VrrpInstance, VirtualAddress, KeepalivedConfig } from '../config';
 import type { ResolvedInstance } from '../vrrp/instance';
+import type { LinkState } from '../io';
 import type { InstanceState } from '../actors/vrrp/types';
 import type { DumpGlobal, DumpInstance, DumpInterface, DumpSocket, DumpStats, DumpState, DumpView } from './dump-files';
 
@@ -19,15 +20,6 @@ export interface InstanceFacts {
   trackers: { fault: boolean; effective: number; reasons: string[] };
   syncGroup?: string;
   smtpAlert: boolean;
-}
-
-export interface LinkFacts {
-  ifindex: number;
-  ifname: string;
-  mac: string | undefined;
-  up: boolean;
-  running: boolean;
-  mtu: number | undefined;
 }
 
 export interface AddressFacts {
@@ -203,7 +195,7 @@ function dumpGlobal(g: GlobalDefs, umask: number): DumpGlobal {
 export function buildDumpView(
   cfg: KeepalivedConfig,
   instances: readonly InstanceFacts[],
-  links: readonly LinkFacts[],
+  links: readonly LinkState[],
   addresses: readonly AddressFacts[],
   clocks: Clocks,
 ): DumpView {
