@@ -172,7 +172,7 @@ export class Daemon {
   private takeOverProcess(): void {
     this.sd = new SdNotifier({ onError: (e) => this.log.warn({ code: e.code, err: e }, e.message) });
     this.signals = new SignalDispatcher({
-      stop: () => this.stop('signal'),
+      stop: (signal) => this.stop(signal),
       reload: async () => void (await this.reload()),
       data: () => this.writeDump('data'),
       stats: () => this.writeDump('stats'),

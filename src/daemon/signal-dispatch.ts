@@ -7,7 +7,8 @@
  */
 import { actionOf, signalName, type SignalAction } from './signal-table';
 
-export type SignalActions = Record<Exclude<SignalAction, 'ignore'>, () => void | Promise<void>>;
+/** The daemon's actions; each gets the signal's name (SIGTERM, SIGRTMIN+2, …) for its log lines. */
+export type SignalActions = Record<Exclude<SignalAction, 'ignore'>, (signal: string) => void | Promise<void>>;
 
 export interface SignalDispatchLog {
   debug(obj: object, msg: string): void;
@@ -33,7 +34,7 @@ export function signalLogLine(action: SignalAction, pid: number): string | null 
 
 export class SignalDispatcher {
   private ready = false;
-  private readonly held: SignalAction[] = [];
+  private readonly held: { action: SignalAction; signo: number }[] = [];
   private reloading: Promise<void> | null = null;
   private reloadAgain = false;
   private stopped = false;
@@ -48,7 +49,7 @@ export class SignalDispatcher {
   markReady(): void {
     if (this.ready) return;
     this.ready = true;
-    for (const a of this.held.splice(0)) this.run(a);
+    for (const h of this.held.splice(0)) this.run(h.action, h.signo);
   }
 
   /** One caught signal (src/io/signals.ts calls this on the main loop). */
@@ -60,20 +61,21 @@ export class SignalDispatcher {
     }
     if (!this.ready) {
       // a stop waits for nothing else; other kinds are kept once each
-      if (action === 'stop') this.held.splice(0, this.held.length, action);
-      else if (!this.held.includes(action) && !this.held.includes('stop')) this.held.push(action);
+      const kinds = this.held.map((h) => h.action);
+      if (action === 'stop') this.held.splice(0, this.held.length, { action, signo });
+      else if (!kinds.includes(action) && !kinds.includes('stop')) this.held.push({ action, signo });
       return;
     }
-    this.run(action);
+    this.run(action, signo);
   }
 
-  private run(action: Exclude<SignalAction, never>): void {
+  private run(action: SignalAction, signo: number): void {
     if (action === 'ignore' || this.stopped) return;
     const line = signalLogLine(action, this.pid);
     if (line) this.log.info({}, line);
     if (action === 'stop') {
       this.stopped = true;
-      void this.call('stop');
+      void this.call('stop', signo);
       return;
     }
     if (action === 'reload') {
@@ -81,21 +83,21 @@ export class SignalDispatcher {
         this.reloadAgain = true;
         return;
       }
-      this.reloading = this.call('reload').then(() => {
+      this.reloading = this.call('reload', signo).then(() => {
         this.reloading = null;
         if (this.reloadAgain && !this.stopped) {
           this.reloadAgain = false;
-          this.run('reload');
+          this.run('reload', signo);
         }
       });
       return;
     }
-    void this.call(action);
+    void this.call(action, signo);
   }
 
-  private async call(action: Exclude<SignalAction, 'ignore'>): Promise<void> {
+  private async call(action: Exclude<SignalAction, 'ignore'>, signo: number): Promise<void> {
     try {
-      await this.actions[action]();
+      await this.actions[action](signalName(signo));
     } catch (e) {
       this.log.error({ code: 'E_SIGNAL_ACTION', action, err: e }, `${action} on signal failed: ${(e as Error).message}`);
     }

@@ -11,7 +11,7 @@ function recorder(): { calls: string[]; log: { debug(): void; info(o: object, m:
 }
 
 function dispatcher(r: ReturnType<typeof recorder>, reload?: () => Promise<void>): SignalDispatcher {
-  const act = (name: string) => () => void r.calls.push(name);
+  const act = (name: string) => (signal: string) => void r.calls.push(name === 'stop' ? `stop ${signal}` : name);
   return new SignalDispatcher({
     stop: act('stop'), reload: reload ?? act('reload'), data: act('data'), stats: act('stats'), 'stats-clear': act('stats-clear'), json: act('json'),
   }, r.log, 4242);
@@ -34,10 +34,10 @@ test('SIGTERM before readiness: only the stop runs once ready; nothing runs afte
   d.onSignal(15);
   d.onSignal(1);
   d.markReady();
-  assert.deepEqual(r.calls, ['stop']);
+  assert.deepEqual(r.calls, ['stop SIGTERM']);
   d.onSignal(10);
   d.onSignal(2);
-  assert.deepEqual(r.calls, ['stop']);
+  assert.deepEqual(r.calls, ['stop SIGTERM']);
 });
 
 test('a SIGHUP during a reload runs one more reload after it, never two at once', async () => {
