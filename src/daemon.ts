@@ -17,7 +17,7 @@ import {
   openVrrpSocket, openPacketSocket, addAddress, removeAddress, listLinks, listAddresses, watchLinks,
   closeNetlink, type VrrpSocket, type PacketSocket, type ReceivedAdvert, type Watcher, type LinkState,
   NftFirewall, nftSettings, nftVips, blocksVips,
-  catchSignals, caughtSignals, realtimeRange, setSignalHandler, SdNotifier, listAddresses as listAllAddresses,
+  catchSignals, caughtSignals, realtimeRange, setSignalHandler, SdNotifier,
 } from './io';
 import { caughtSignals as signalsToCatch } from './daemon/signal-table';
 import { SignalDispatcher } from './daemon/signal-dispatch';
@@ -1110,7 +1110,7 @@ export class Daemon {
 
   /** The plain view keepalived's dump files are formatted from (src/daemon/dump-view.ts). */
   private async dumpView(withInterfaces: boolean): Promise<DumpView> {
-    const addresses = withInterfaces ? await listAllAddresses().catch(() => []) : [];
+    const addresses = withInterfaces ? await listAddresses().catch(() => []) : [];
     const facts = [...this.insts.values()].map((i) => ({ ...i, syncGroup: this.sync.groupOf.get(i.vi.name) }));
     return buildDumpView(this.cfg, facts, withInterfaces ? [...this.links.values()] : [], addresses, { monoMs: monoNow(), epochMs: Date.now(), umask: process.umask() });
   }
