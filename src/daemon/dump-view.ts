@@ -5,7 +5,7 @@
  * clocks and kernel facts come in as arguments.
  */
 import type { GlobalDefs, VrrpInstance, VirtualAddress, KeepalivedConfig } from '../config';
-import type { ResolvedInstance } from '../vrrp/instance';
+import type { ResolvedInstance } from './instance';
 import type { LinkState } from '../io';
 import type { InstanceState } from '../actors/vrrp/types';
 import type { DumpGlobal, DumpInstance, DumpInterface, DumpSocket, DumpStats, DumpState, DumpView } from './dump-files';

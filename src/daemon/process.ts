@@ -1,0 +1,82 @@
+/**
+ * The daemon as a process: pid files, going to the background (keepalived forks unless -n) and the
+ * signals keepalived answers (signal-table.ts: TERM/INT stop, HUP reload, USR1/USR2/JSON/STATS_CLEAR
+ * write keepalived's dump files).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import type { Logger } from '../util/log';
+import type { DaemonOptions } from './context';
+import { catchSignals, caughtSignals, realtimeRange, setSignalHandler } from '../io';
+import { caughtSignals as signalsToCatch } from './signal-table';
+import { SignalDispatcher, type SignalActions } from './signal-dispatch';
+
+const DEFAULT_PID_FILE = '/run/keepalived.pid';
+
+function pidFiles(opts: DaemonOptions): string[] {
+  return [opts.pidFile ?? DEFAULT_PID_FILE, opts.vrrpPidFile].filter((p): p is string => !!p);
+}
+
+/** Write our pid files; false (and logged) when a live process already holds one. */
+export function writePidFiles(opts: DaemonOptions, log: Logger): boolean {
+  for (const p of pidFiles(opts)) {
+    try {
+      const old = Number(fs.readFileSync(p, 'utf8').trim());
+      if (old > 0 && old !== process.pid) {
+        try {
+          process.kill(old, 0);
+          log.error({ code: 'E_ALREADY_RUNNING', pidFile: p, pid: old }, `daemon is already running (pid ${old}, ${p})`);
+          return false;
+        } catch {
+          /* stale */
+        }
+      }
+    } catch {
+      /* none */
+    }
+    try {
+      fs.mkdirSync(path.dirname(p), { recursive: true });
+      fs.writeFileSync(p, `${process.pid}\n`);
+    } catch (e) {
+      log.warn({ code: 'E_PID_FILE', err: e, pidFile: p }, `cannot write pid file ${p}`);
+    }
+  }
+  return true;
+}
+
+/** Remove the pid files that still name us. */
+export function removePidFiles(opts: DaemonOptions): void {
+  for (const p of pidFiles(opts)) {
+    try {
+      if (Number(fs.readFileSync(p, 'utf8').trim()) === process.pid) fs.unlinkSync(p);
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+/** keepalived forks into the background unless -n: run ourselves detached with -n. */
+export function forkToBackground(): void {
+  const args = process.argv.slice(1);
+  const child = spawn(process.execPath, [...process.execArgv, ...args, '-n'], { detached: true, stdio: 'ignore' });
+  child.unref();
+}
+
+/**
+ * The daemon takes over the signals (held by SignalDispatcher until it is ready). bin/keepalived-ts
+ * caught them first thing; started another way (tests calling main()), they are caught here.
+ */
+export function takeOverSignals(log: Logger, actions: SignalActions): SignalDispatcher {
+  const signals = new SignalDispatcher(actions, log);
+  if (caughtSignals().length === 0) {
+    try {
+      const rt = realtimeRange();
+      catchSignals(signalsToCatch(rt.min, rt.max));
+    } catch (e) {
+      log.error({ code: (e as { code?: string }).code ?? 'E_IO_SIGNAL', err: e }, `cannot catch signals: ${(e as Error).message}`);
+    }
+  }
+  setSignalHandler((signo) => signals.onSignal(signo));
+  return signals;
+}
