@@ -151,3 +151,32 @@ test('sd_notify reaches an abstract-namespace NOTIFY_SOCKET (@name) and takes th
     listener.close();
   }
 });
+
+test('WATCHDOG=1 comes from the main loop: the pings stop while the loop is blocked and resume after', async () => {
+  const name = `@kts-sdn-wd-${process.pid}-${Date.now()}`;
+  const listener = new Listener(name);
+  try {
+    await listener.bound();
+    const n = new SdNotifier({ env: { NOTIFY_SOCKET: name, WATCHDOG_USEC: '100000' } });
+    n.startWatchdog();
+    await sleep(400);
+    const blockedAt = Date.now() / 1000;
+    const busyUntil = Date.now() + 600;
+    while (Date.now() < busyUntil) {
+      /* the main loop is blocked: no timer runs */
+    }
+    const unblockedAt = Date.now() / 1000;
+    await sleep(400);
+    n.stopWatchdog();
+    await sleep(50);
+    const pings = listener.with('WATCHDOG=1');
+    const before = pings.filter((p) => p.t < blockedAt).length;
+    const during = pings.filter((p) => p.t > blockedAt + 0.06 && p.t < unblockedAt - 0.01).length;
+    const after = pings.filter((p) => p.t > unblockedAt).length;
+    assert.ok(before >= 3, `pings every 50 ms before the block: ${before}`);
+    assert.equal(during, 0, 'no ping while the main loop is blocked');
+    assert.ok(after >= 3, `pings again after it: ${after}`);
+  } finally {
+    listener.close();
+  }
+});
