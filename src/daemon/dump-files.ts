@@ -88,7 +88,8 @@ export interface DumpInstance extends DumpAdvertSettings {
   vips: string[];
   evips: string[];
   vipSet: boolean;
-  unicastPeers: string[];
+  unicastPeers: { address: string; minTtl: number; maxTtl: number }[];
+  unicastTtl: number;
   checkUnicastSrc: boolean;
   trackInterfaces: { name: string; weight: number }[];
   trackScripts: { name: string; weight: number; command: string }[];
@@ -102,6 +103,8 @@ export interface DumpSocket {
   ifname: string;
   family: 4 | 6;
   unicast: boolean;
+  /** unicast source address */
+  address: string | null;
   instances: { name: string; vrid: number }[];
 }
 
@@ -328,7 +331,13 @@ function instanceLines(v: DumpInstance): string[] {
   if (v.vips.length > 0) out.push(`   Virtual IP (${v.vips.length}):`, ...v.vips.map((a) => `     ${a}`));
   if (v.evips.length > 0) out.push('   Virtual IP Excluded :', ...v.evips.map((a) => `     ${a}`));
   if (v.unicast) {
-    out.push(`   Check unicast src : ${v.checkUnicastSrc ? 'yes' : 'no'}`, '   Unicast Peer :', ...v.unicastPeers.map((p) => `     ${p}`));
+    out.push(
+      `   Unicast TTL = ${v.unicastTtl}`,
+      `   Check unicast src : ${v.checkUnicastSrc ? 'yes' : 'no'}`,
+      '   Unicast Peer :',
+      ...v.unicastPeers.map((p) => `     ${p.address} min_ttl ${p.minTtl} max_ttl ${p.maxTtl}`),
+      '   Unicast checksum compatibility = no',
+    );
   }
   // our sockets are raw-socket's: their descriptors are not ours to print
   out.push('   fd_in -1, fd_out -1');
@@ -353,6 +362,7 @@ function socketLines(s: DumpSocket): string[] {
     `   Family = IPv${s.family}`,
     '   Protocol = VRRP',
     `   Type = ${s.unicast ? 'Unicast' : 'Multicast'}`,
+    ...(s.address ? [`   Address = ${s.address}`] : []),
     '   Rx buf size = 0',
     '   VRRP instances',
     ...s.instances.map((i) => `     ${i.name} vrid ${i.vrid}`),

@@ -131,7 +131,8 @@ function dumpInstance(f: InstanceFacts, clocks: Clocks, scriptWeight: (name: str
     vips: r.vips.map((v) => formatVip(v, r.vipIfname, f.vipsHeld)),
     evips: r.excluded.map((v) => formatVip(v, r.vipIfname, f.vipsHeld)),
     vipSet: f.vipsHeld,
-    unicastPeers: r.peers.map((x) => x.address),
+    unicastPeers: r.peers.map((x) => ({ address: x.address, minTtl: x.minTtl ?? 0, maxTtl: x.maxTtl ?? 255 })),
+    unicastTtl: vi.unicastTtl ?? 255,
     checkUnicastSrc: r.checkUnicastSrc,
     trackInterfaces: vi.trackInterfaces.map((t) => ({ name: t.name, weight: t.weight })),
     trackScripts: vi.trackScripts.map((t) => ({ name: t.name, weight: t.weight ?? scriptWeight(t.name), command: t.name })),
@@ -205,7 +206,8 @@ export function buildDumpView(
   const socks = new Map<string, DumpSocket>();
   for (const f of instances) {
     const key = `${f.r.sockIfname}|${f.r.family}|${f.r.peers.length > 0}`;
-    const s = socks.get(key) ?? { ifname: f.r.sockIfname, family: f.r.family, unicast: f.r.peers.length > 0, instances: [] };
+    const unicast = f.r.peers.length > 0;
+    const s = socks.get(key) ?? { ifname: f.r.sockIfname, family: f.r.family, unicast, address: unicast ? f.r.src : null, instances: [] };
     s.instances.push({ name: f.vi.name, vrid: f.r.params.vrid });
     socks.set(key, s);
   }

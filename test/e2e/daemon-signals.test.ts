@@ -66,26 +66,48 @@ interface Dumps {
   json: unknown;
 }
 
-/** Runs keepalived 2.2.7 as the MASTER of the pair with TMPDIR=dir and asks it for its three files. */
-async function keepalivedDumps(h1: Host, h2: Host, dir: string): Promise<Dumps> {
+const DUMPS = [[10, 'keepalived.data'], [12, 'keepalived.stats'], [36, 'keepalived.json']] as const;
+
+/** Sends DATA, STATS and JSON to `pid` (files in `dir`) and reads the three files. */
+async function takeDumps(pid: number, dir: string, limitMs: number): Promise<Dumps> {
+  for (const [sig, name] of DUMPS) {
+    assert.ok((await signalAndWait(pid, sig, path.join(dir, name), limitMs)) >= 0, `${name} written within ${limitMs} ms`);
+    await sleep(100); // keepalived's parent forwards the signal to its VRRP child, which then writes
+  }
+  const read = (n: string): string => fs.readFileSync(path.join(dir, n), 'utf8');
+  return { data: read('keepalived.data'), stats: read('keepalived.stats'), json: JSON.parse(read('keepalived.json')) };
+}
+
+/** keepalived 2.2.7 on h1 with `cfg1` (TMPDIR=dir), its peer on h2 with `cfg2`; its three files once `settled` resolves. */
+async function keepalivedDumps(h1: Host, h2: Host, cfg1: string, cfg2: string, settled: () => Promise<unknown>): Promise<Dumps> {
+  const dir = makeTempDir('kts-sig-k-');
   return withDaemons(async (keep) => {
-    const env = { ...process.env, TMPDIR: dir };
-    const m = keep(startKeepalived(h1, master(), { env }));
-    keep(startKeepalived(h2, backup(), { env: { ...process.env, TMPDIR: makeTempDir('kts-sig-b-') } }));
-    await h1.waitForAddress(VIP, { timeoutMs: 15_000 });
-    for (const [sig, name] of [[10, 'keepalived.data'], [12, 'keepalived.stats'], [36, 'keepalived.json']] as const) {
-      assert.ok((await signalAndWait(m.pid, sig, path.join(dir, name), 2000)) >= 0, `keepalived wrote ${name}`);
-      await sleep(100); // keepalived's parent forwards the signal to its VRRP child, which then writes
-    }
-    const read = (n: string): string => fs.readFileSync(path.join(dir, n), 'utf8');
-    return { data: read('keepalived.data'), stats: read('keepalived.stats'), json: JSON.parse(read('keepalived.json')) };
+    const k = keep(startKeepalived(h1, cfg1, { env: { ...process.env, TMPDIR: dir } }));
+    keep(startKeepalived(h2, cfg2, { env: { ...process.env, TMPDIR: makeTempDir('kts-sig-b-') } }));
+    await settled();
+    return takeDumps(k.pid, dir, 2000);
   });
+}
+
+/** Every line key keepalived wrote is in ours in the same order; the JSON has its keys, order and value types. */
+function assertLayouts(theirs: Dumps, ours: Dumps): void {
+  assert.deepEqual(missingInOrder(lineKeys(theirs.data), lineKeys(ours.data)), [], `keepalived.data keys missing or out of order; ours:\n${ours.data}`);
+  assert.deepEqual(lineKeys(ours.stats), lineKeys(theirs.stats), `keepalived.stats; ours:\n${ours.stats}`);
+  const tj = theirs.json as Record<string, Record<string, unknown>>[];
+  const oj = ours.json as Record<string, Record<string, unknown>>[];
+  assert.equal(oj.length, tj.length);
+  for (const part of ['data', 'stats'] as const) {
+    const a = tj[0]![part]!;
+    const b = oj[0]![part]!;
+    assert.deepEqual(missingInOrder(Object.keys(a), Object.keys(b)), [], `keepalived.json ${part} keys; ours: ${JSON.stringify(b)}`);
+    for (const k of Object.keys(a)) assert.equal(typeOf(b[k]), typeOf(a[k]), `keepalived.json ${part}.${k} type`);
+  }
 }
 
 test('DATA, STATS, STATS_CLEAR and JSON (and 34, 36, 63 by number) leave a MASTER alive and MASTER; each file appears within 100 ms in keepalived 2.2.7\'s layout', async (t) => {
   await withLab({ hosts: 2, signal: t.signal, timeoutMs: 90_000 }, async (lab) => {
     const [h1, h2] = lab.hosts as [Host, Host];
-    const theirs = await keepalivedDumps(h1, h2, makeTempDir('kts-sig-k-'));
+    const theirs = await keepalivedDumps(h1, h2, master(), backup(), () => h1.waitForAddress(VIP, { timeoutMs: 15_000 }));
     await h1.waitForAddress(VIP, { present: false, timeoutMs: 5000 });
 
     const dir = makeTempDir('kts-sig-t-');
@@ -112,20 +134,34 @@ test('DATA, STATS, STATS_CLEAR and JSON (and 34, 36, 63 by number) leave a MASTE
       }
 
       // the layouts: every line key keepalived writes appears in ours, in the same order
-      const data = fs.readFileSync(file('keepalived.data'), 'utf8');
-      assert.deepEqual(missingInOrder(lineKeys(theirs.data), lineKeys(data)), [], `keepalived.data keys missing or out of order; ours:\n${data}`);
-      assert.ok((await signalAndWait(ours.pid, 12, file('keepalived.stats'), 100)) >= 0);
-      const stats = fs.readFileSync(file('keepalived.stats'), 'utf8');
-      assert.deepEqual(lineKeys(stats), lineKeys(theirs.stats), `keepalived.stats; ours:\n${stats}`);
-      // JSON: keepalived's keys, in its order, with its value types
-      const tj = theirs.json as Record<string, Record<string, unknown>>[];
-      assert.equal(json.length, tj.length);
-      for (const part of ['data', 'stats'] as const) {
-        const a = tj[0]![part]!;
-        const b = (json[0] as unknown as Record<string, Record<string, unknown>>)[part]!;
-        assert.deepEqual(missingInOrder(Object.keys(a), Object.keys(b)), [], `keepalived.json ${part} keys`);
-        for (const k of Object.keys(a)) assert.equal(typeOf(b[k]), typeOf(a[k]), `keepalived.json ${part}.${k} type`);
-      }
+      assertLayouts(theirs, await takeDumps(ours.pid, dir, 100));
+    });
+  });
+});
+
+test("a BACKUP's dumps (VRRPv3, unicast, track_interface) have keepalived 2.2.7's layout too", async (t) => {
+  await withLab({ hosts: 2, signal: t.signal, timeoutMs: 90_000 }, async (lab) => {
+    const [h1, h2] = lab.hosts as [Host, Host];
+    const spare = (await h1.addVethSpare('track0')).name;
+    const cfg = (state: 'MASTER' | 'BACKUP', priority: number, self: Host, peer: Host): string => vrrpConfig({
+      state, priority, version: 3, advertInt: 0.5, vips: [`${VIP}/24`], unicastSrc: self.ip4, unicastPeers: [peer.ip4],
+      extraInstance: self === h1 ? ['track_interface {', `  ${spare} weight -10`, '}'] : [],
+    });
+    const backupSettled = async (): Promise<void> => {
+      await h2.waitForAddress(VIP, { timeoutMs: 15_000 });
+      await sleep(1000); // h1 has heard the MASTER's adverts
+    };
+    const theirs = await keepalivedDumps(h1, h2, cfg('BACKUP', 90, h1, h2), cfg('MASTER', 100, h2, h1), backupSettled);
+    assert.match(theirs.data, /^ {3}State = BACKUP$/m);
+    await h2.waitForAddress(VIP, { present: false, timeoutMs: 5000 });
+    const dir = makeTempDir('kts-sig-t-');
+    await withDaemons(async (keep) => {
+      const ours = keep(startKeepalivedTs(h1, cfg('BACKUP', 90, h1, h2), { env: { TMPDIR: dir } }));
+      keep(startKeepalived(h2, cfg('MASTER', 100, h2, h1), { env: { ...process.env, TMPDIR: makeTempDir('kts-sig-b-') } }));
+      await backupSettled();
+      const mine = await takeDumps(ours.pid, dir, 100);
+      assert.match(mine.data, /^ {3}State = BACKUP$/m);
+      assertLayouts(theirs, mine);
     });
   });
 });
