@@ -27,8 +27,8 @@ import type { FromVrrpActor, ToVrrpActor, VrrpActorInit } from './actors/vrrp/ac
 import { resolveInstance, instanceFingerprint, advertPayload, type ResolvedInstance } from './vrrp/instance';
 import { computeEffective, primaryInterfaceTracker, type TrackerStatus } from './actors/monitor/priority';
 import { initialScriptState, scriptResult, scriptOk, type ScriptState } from './actors/monitor/script';
-import { notifyInvocations, execNotifies, fifoLine, FifoWriter, type NotifyConfig, type NotifyState, type NotifyInvocation } from './actors/notifier/notify';
-import { checkScriptSecure, defaultScriptUser } from './actors/notifier/security';
+import { notifyInvocations, fifoLine, FifoWriter, type NotifyConfig, type NotifyState, type NotifyInvocation } from './actors/notifier/notify';
+import { auditConfigScripts } from './actors/notifier/security';
 import { MailQueue, instanceAlert, groupAlert, shouldEmail, type SmtpConfig, type AlertState } from './actors/notifier/smtp';
 import { planSyncGroups, memberFault, canGoMaster, groupOnTransition, type SyncGroupPlan, type GroupState, type MemberView } from './vrrp/sync-group';
 import { ScriptJobs } from './vrrp/script-jobs';
@@ -155,7 +155,7 @@ export class Daemon {
   }
 
   private loadConfig(): KeepalivedConfig | null {
-    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: true });
+    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: false }); // scripts: checkScriptSecurity
     for (const d of r.diagnostics) {
       const line = formatDiagnostic(d);
       if (d.severity === 'error') this.log.error({ code: d.code, file: d.file, line: d.line }, line);
@@ -666,34 +666,14 @@ export class Daemon {
   }
 
   /**
-   * enable_script_security (keepalived check_script_secure): a script that runs as root from a path a
-   * non-root user can change is disabled — a vrrp_script stops being tracked, a notify is not run.
+   * Script security (keepalived check_script_secure, the rule `-t` applies too): with
+   * enable_script_security an insecure script is disabled (a vrrp_script stops being tracked, a notify
+   * is not run); without it every script runs and keepalived's SECURITY VIOLATION line is logged.
    */
   private checkScriptSecurity(): void {
-    this.insecureScripts = new Set();
-    const g = this.cfg.globalDefs;
-    if (!g.enableScriptSecurity) return;
-    const u = defaultScriptUser(g.scriptUser ? { user: g.scriptUser, group: g.scriptGroup } : undefined);
-    const ids = 'ids' in u ? u.ids : { uid: 0, gid: 0 };
-    const cmds: { argv0: string; track?: string }[] = [];
-    for (const [name, sc] of Object.entries(this.cfg.vrrpScripts)) if (sc.script?.argv[0]) cmds.push({ argv0: sc.script.argv[0], track: name });
-    const notifies = [...this.cfg.vrrpInstances, ...this.cfg.vrrpSyncGroups] as Array<Partial<Record<'notify' | 'notifyMaster' | 'notifyBackup' | 'notifyFault' | 'notifyStop', { argv: string[] }>>>;
-    for (const o of notifies) {
-      for (const k of ['notify', 'notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop'] as const) {
-        const a0 = o[k]?.argv[0];
-        if (a0) cmds.push({ argv0: a0 });
-      }
-    }
-    const seen = new Set<string>();
-    for (const c of cmds) {
-      if (seen.has(`${c.argv0}|${c.track ?? ''}`)) continue;
-      seen.add(`${c.argv0}|${c.track ?? ''}`);
-      const r = checkScriptSecure(c.argv0, ids, true, c.track);
-      if (r.insecure) {
-        this.insecureScripts.add(c.argv0);
-        for (const m of r.messages) this.log.warn({ code: 'E_SCRIPT_INSECURE', script: c.argv0 }, m);
-      }
-    }
+    const audit = auditConfigScripts(this.cfg);
+    for (const l of audit.lines) this.log[l.severity === 'error' ? 'error' : 'warn']({ code: l.code }, l.message);
+    this.insecureScripts = audit.disabled;
   }
 
   // ---------------------------------------------------------------- sync groups
