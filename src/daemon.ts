@@ -140,6 +140,8 @@ export class Daemon {
   private notifyTimeoutMs = DEFAULT_NOTIFY_TIMEOUT_MS;
   /** enable_script_security: script paths (argv[0]) found insecure — never run (keepalived disables them) */
   private insecureScripts = new Set<string>();
+  /** argv[0] → the user it runs as (script_user, its own user): keepalived's, from the security audit */
+  private scriptRunAs = new Map<string, { uid: number; gid: number }>();
   private stopping = false;
   /** no_accept / vrrp_strict drop rules (src/io/nftables.ts), made on the first blocking MASTER */
   private nft: NftFirewall | null = null;
@@ -178,7 +180,7 @@ export class Daemon {
 
     this.sup = new Supervisor({ log: this.log, actorThreads: this.opts.actorThreads, enableFaultInjection: this.opts.enableFaultInjection });
     this.sup.register('vrrp', { module: require.resolve('./actors/vrrp/actor'), pool: 'vrrp', restartPolicy: VRRP_RESTART_POLICY });
-    this.jobs = new ScriptJobs(this.sup, this.log, { kinds: [...Object.values(MONITOR_KINDS), ...Object.values(NOTIFIER_KINDS)], isInsecure: (a) => this.insecureScripts.has(a) });
+    this.jobs = new ScriptJobs(this.sup, this.log, { kinds: [...Object.values(MONITOR_KINDS), ...Object.values(NOTIFIER_KINDS)], isInsecure: (a) => this.insecureScripts.has(a), runAs: (a) => this.scriptRunAs.get(a) });
     this.monitors = new MonitorDispatch(this.sup, this.log, this.jobs, { onChange: (c) => this.onMonitorChange(c) });
     this.fileProc = new FileProcessTrackers(this.sup, this.log, {
       groupOf: () => this.sync.groupOf,
@@ -674,6 +676,7 @@ export class Daemon {
     const audit = auditConfigScripts(this.cfg);
     for (const l of audit.lines) this.log[l.severity === 'error' ? 'error' : 'warn']({ code: l.code }, l.message);
     this.insecureScripts = audit.disabled;
+    this.scriptRunAs = audit.runAs;
   }
 
   // ---------------------------------------------------------------- sync groups

@@ -173,3 +173,30 @@ test('the daemon refuses exactly the scripts -t reports insecure under enable_sc
     fs.rmSync(t.base, { recursive: true, force: true });
   }
 });
+
+test('script_user: the daemon runs its notify and tracked scripts as that user (keepalived\'s run-as user, from the same audit)', { timeout: 40_000 }, async () => {
+  const dir = scriptDir('kts-runas-');
+  try {
+    const out = appendableFile(dir, 'ids');
+    const s = path.join(dir, 'who.sh');
+    fs.writeFileSync(s, `#!/bin/sh\necho "$1 $(id -u):$(id -g)" >> ${out}\n`, { mode: 0o755 });
+    const nobody = lookupUser('nobody')!;
+    const conf = vrrpConfig({
+      state: 'MASTER', priority: 100, vips: ['192.0.2.100/24'], extraGlobal: ['script_user nobody'],
+      extraInstance: ['track_script {', '  chk', '}', `notify_master "${s} master"`],
+    }).replace(/(\n\}\n)/, `$1\nvrrp_script chk {\n  script "${s} chk"\n  interval 1\n}\n`);
+    await withLab({ hosts: 1, timeoutMs: 35_000 }, async (lab) => {
+      const h = lab.hosts[0]!;
+      await withDaemons(async (keep) => {
+        keep(startKeepalivedTs(h, conf));
+        await h.waitForAddress('192.0.2.100', { timeoutMs: 10_000 });
+        const t0 = Date.now();
+        const seen = () => new Set(fs.readFileSync(out, 'utf8').split('\n').filter(Boolean));
+        while (seen().size < 2 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual([...seen()].sort(), [`chk ${nobody.uid}:${nobody.gid}`, `master ${nobody.uid}:${nobody.gid}`]);
+      }, { logLines: 30 });
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -214,6 +214,8 @@ export interface ConfiguredScript {
   side: 'vrrp' | 'check';
   /** undefined when the script has no user to run as (enable_script_security without one): never run */
   check?: ScriptCheck;
+  /** the user it runs as */
+  ids?: { uid: number; gid: number };
 }
 
 /** What keepalived reports, in its order: `error` lines are its config errors (they set `-t`'s exit code). */
@@ -230,6 +232,8 @@ export interface ScriptAudit {
   scripts: ConfiguredScript[];
   /** argv[0] of the scripts that must never run (insecure under enable_script_security, or no user to run as) */
   disabled: Set<string>;
+  /** argv[0] → the user it runs as (the first configured use of that script decides) */
+  runAs: Map<string, { uid: number; gid: number }>;
   lines: AuditLine[];
 }
 
@@ -273,7 +277,7 @@ export function auditConfigScripts(cfg: KeepalivedConfig): ScriptAudit {
     }
     const ids = (owner.user !== undefined ? lookupUser(owner.user, owner.group) : undefined) ?? defIds;
     const check = checkScriptSecure(argv0, ids, sec);
-    scripts.push({ argv0, file: at.file, line: at.line, what, track, side, check });
+    scripts.push({ argv0, file: at.file, line: at.line, what, track, side, check, ids: { uid: ids.uid, gid: ids.gid } });
     for (const message of check.messages) {
       lines.push({ severity: 'warning', code: check.notFound ? 'E_CONFIG_REFERENCE' : 'E_CONFIG_SCRIPT_SECURITY', file: at.file, line: at.line, message });
     }
@@ -310,5 +314,7 @@ export function auditConfigScripts(cfg: KeepalivedConfig): ScriptAudit {
     add(g.lvsNotifyFifo?.script, g, 'lvs_notify_fifo_script', 'check');
     violation('check');
   }
-  return { scripts, disabled, lines };
+  const runAs = new Map<string, { uid: number; gid: number }>();
+  for (const x of scripts) if (x.ids && !runAs.has(x.argv0)) runAs.set(x.argv0, x.ids);
+  return { scripts, disabled, runAs, lines };
 }
