@@ -191,7 +191,8 @@ export function checkScriptSecure(
       const last = i === parts.length - 1;
       if ((!last && !cst.isDirectory()) || (last && !cst.isFile() && !cst.isSymbolicLink())) {
         messages.push(`Wrong file type found in script path '${file}'.`);
-        return { allowed: false, insecure: true, notFound: false, executable, path: file, messages };
+        // keepalived inhibits it whatever script_security says, without counting it as insecure
+        return { allowed: false, insecure: false, notFound: false, executable, path: file, messages };
       }
       if (unsafeComponent(cst)) {
         messages.push(`Unsafe permissions found for script '${file}'${scriptSecurity ? ' - disabling' : ''}.`);
@@ -281,7 +282,8 @@ export function auditConfigScripts(cfg: KeepalivedConfig): ScriptAudit {
     for (const message of check.messages) {
       lines.push({ severity: 'warning', code: check.notFound ? 'E_CONFIG_REFERENCE' : 'E_CONFIG_SCRIPT_SECURITY', file: at.file, line: at.line, message });
     }
-    if (check.insecure && sec) {
+    const wrongType = !check.allowed && !check.insecure && !check.notFound && check.executable;
+    if ((check.insecure && sec) || wrongType) {
       disabled.add(argv0);
       if (track) lines.push({ severity: 'error', code: 'E_CONFIG_SCRIPT_INSECURE', file: at.file, line: at.line, message: `Disabling track script ${track} due to insecure` });
     }
