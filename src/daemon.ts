@@ -14,7 +14,7 @@ import { parseConfig, formatDiagnostic, type KeepalivedConfig, type VrrpInstance
 import { createLogger, setLogger, type Logger } from './util/log';
 import { Supervisor, ControlServer, DEFAULT_CONTROL_SOCKET } from './supervisor';
 import {
-  openVrrpSocket, openPacketSocket, addAddress, removeAddress, listLinks, listAddresses, watchLinks,
+  openVrrpSocket, openPacketSocket, addAddress, removeAddress, alreadyDone, listLinks, listAddresses, watchLinks,
   closeNetlink, type VrrpSocket, type PacketSocket, type ReceivedAdvert, type Watcher, type LinkState,
   NftFirewall, nftSettings, nftVips, blocksVips,
 } from './io';
@@ -578,10 +578,7 @@ export class Daemon {
       if (op === 'add') await addAddress(spec);
       else await removeAddress(spec);
     } catch (e) {
-      const errno = (e as { errno?: string }).errno ?? '';
-      const msg = String((e as Error).message ?? e);
-      if (op === 'add' && (errno === 'EEXIST' || /exist/i.test(msg))) return;
-      if (op === 'del' && (errno === 'EADDRNOTAVAIL' || errno === 'ESRCH' || errno === 'ENODEV' || /(not available|no such|cannot assign)/i.test(msg))) return;
+      if (alreadyDone(op, e)) return;
       this.counters.vipOpsFailed++;
       throw e;
     }
