@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pino } from 'pino';
 import { Supervisor } from '../../src/supervisor';
-import { ScriptJobs } from '../../src/vrrp/script-jobs';
+import { ScriptJobs } from '../../src/daemon/script-jobs';
 import { lookupUser } from '../../src/actors/notifier/security';
 import { appendableFile, scriptDir } from '../helpers/e2e';
 
