@@ -74,6 +74,8 @@ for (const c of CASES) {
       assert.match(r.ours, /TCP 192\.0\.2\.51:80 wlc\n {2}-> 198\.51\.100\.1:80 Route 1\n {2}-> 198\.51\.100\.2:80 Route 2/);
     }
     assert.deepEqual(r.reapply, { ops: 0, changes: 0 }, 'the second application of the same table sent netlink changes');
+    assert.deepEqual(r.tun.ours, r.tun.keepalived, 'tunnel type/port/flags of tunnelled destinations');
+    if (c.name === 'TUN') assert.deepEqual(r.tun.ours, ['80 -> 198.51.100.1:80 ipip/-/-', '80 -> 198.51.100.2:80 ipip/-/-', '80 -> 198.51.100.3:80 gue/6080/1', '80 -> 198.51.100.4:80 gre/-/0']);
     // a service someone else installed is there before each start: lvs_flush removes it at start, lvs_flush_on_stop at stop
     const foreign = /^TCP 192\.0\.2\.99:9 rr\n {2}-> 198\.51\.100\.99:9 Masq 1$/m;
     assert.equal(foreign.test(r.ours), c.name !== 'lvs_flush', 'the foreign service after our start');

@@ -254,3 +254,11 @@ test('a repeated real server is dropped (the first one counts); a group address 
   assert.deepEqual(dests(a), ['198.51.100.1:80 masq 2']);
   assert.deepEqual([z!.service.flags, z!.service.timeout], [SvcFlag.PERSISTENT, 360]);
 });
+
+test('lvs_method TUN type gue port N csum / type gre on a real server: the tunnel attributes keepalived sends', () => {
+  const c = conf('virtual_server 192.0.2.10 80 {\n protocol TCP\n lb_kind DR\n' +
+    ' real_server 198.51.100.1 80 {\n lvs_method TUN type gue port 6080 csum\n }\n' +
+    ' real_server 198.51.100.2 80 {\n lvs_method TUN type gre\n }\n real_server 198.51.100.3 80 {\n lvs_method TUN\n }\n}');
+  const tun = desiredTable(c, health(c, [])).entries[0]!.dests.map((d) => [d.fwd, d.tunType, d.tunPort, d.tunFlags]);
+  assert.deepEqual(tun, [['tunnel', 'gue', 6080, 1], ['tunnel', 'gre', undefined, 0], ['tunnel', 'ipip', undefined, undefined]]);
+});

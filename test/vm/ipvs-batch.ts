@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config';
 import type { KeepalivedConfig } from '../../src/config/model';
-import { ipvsAvailable, ipvsCounters, closeIpvs, getTimeouts, setTimeouts, listSyncDaemons, ipvsInfo } from '../../src/io/ipvs';
+import { ipvsAvailable, ipvsCounters, closeIpvs, getTimeouts, setTimeouts, listSyncDaemons, ipvsInfo, readTable } from '../../src/io/ipvs';
 import {
   desiredTable, initialHealth, rsId, syncTable, clearTable, applySyncd, lvsFlushSettings, syncDaemonSpec, syncdBecome, syncdShutdown, desiredTimeouts,
   type RsHealth, type TableEntry,
@@ -40,6 +40,8 @@ export interface VmCaseResult {
   afterStop: { ours: string; keepalived: string };
   /** after changing one weight: operations, netlink changes, and ipvsadm lines that differ */
   reweight?: { ops: string[]; changes: number; changedLines: string[] };
+  /** tunnel attributes (type/port/flags) of tunnelled destinations, read back through our decoder */
+  tun: { ours: string[]; keepalived: string[] };
   keepalivedSettleMs: number;
   errors: string[];
 }
@@ -59,7 +61,7 @@ export const CASES: VmCase[] = [
   },
   {
     name: 'TUN',
-    conf: `virtual_server 192.0.2.12 80 {\n lb_algo lc\n lb_kind TUN\n real_server 198.51.100.1 80 {\n weight 1\n }\n real_server 198.51.100.2 80 {\n weight 1\n }\n}`,
+    conf: `virtual_server 192.0.2.12 80 {\n lb_algo lc\n lb_kind TUN\n real_server 198.51.100.1 80 {\n weight 1\n }\n real_server 198.51.100.2 80 {\n weight 1\n }\n real_server 198.51.100.3 80 {\n lvs_method TUN type gue port 6080 csum\n }\n real_server 198.51.100.4 80 {\n lvs_method TUN type gre\n }\n}`,
   },
   {
     name: 'fwmark',
@@ -136,6 +138,14 @@ function ipvsadm(...args: string[]): string {
   return r.stdout;
 }
 const table = (): string => canonicalIpvsadm(ipvsadm('-Ln'));
+/** "service -> dest type/port/flags" for every tunnelled destination, sorted */
+async function tunnels(): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readTable()) {
+    for (const d of e.dests) if (d.fwd === 'tunnel') out.push(`${'port' in e.service ? e.service.port : e.service.fwmark} -> ${d.address}:${d.port} ${d.tunType}/${d.tunPort ?? '-'}/${d.tunFlags ?? '-'}`);
+  }
+  return out.sort();
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function sh(cmd: string): void {
@@ -152,7 +162,7 @@ function healthOf(config: KeepalivedConfig, down: string[] = []): Map<string, Rs
   return m;
 }
 
-async function runKeepalived(dir: string, confPath: string, want: string): Promise<{ text: string; ms: number; afterStop: string }> {
+async function runKeepalived(dir: string, confPath: string, want: string): Promise<{ text: string; ms: number; afterStop: string; tun: string[] }> {
   const log: string[] = [];
   const ka: ChildProcess = spawn('/usr/sbin/keepalived', ['-n', '-l', '-C', '-f', confPath, '-p', join(dir, 'ka.pid'), '-c', join(dir, 'ka-c.pid'), '-r', join(dir, 'ka-r.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
   ka.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
@@ -169,12 +179,13 @@ async function runKeepalived(dir: string, confPath: string, want: string): Promi
     if (text === want || (same >= 8 && Date.now() - t0 > 6_000)) break;
   }
   const ms = Date.now() - t0;
+  const tun = await tunnels();
   const exited = new Promise((r) => ka.once('exit', r));
   ka.kill('SIGTERM');
   await Promise.race([exited, sleep(10_000)]);
   if (ka.exitCode === null && ka.signalCode === null) ka.kill('SIGKILL');
   if (text !== want) process.stderr.write(`keepalived log:\n${log.join('')}\n`);
-  return { text, ms, afterStop: table() };
+  return { text, ms, afterStop: table(), tun };
 }
 
 async function runCase(c: VmCase, dir: string): Promise<VmCaseResult> {
@@ -197,6 +208,7 @@ async function runCase(c: VmCase, dir: string): Promise<VmCaseResult> {
   let owned: Set<string> = new Set();
   ({ owned } = await syncTable(want, owned, { flush: flush.flushAtStart }));
   const ours = table();
+  const oursTun = await tunnels();
 
   const before = ipvsCounters().changes;
   const again = await syncTable(want, owned);
@@ -228,7 +240,7 @@ async function runCase(c: VmCase, dir: string): Promise<VmCaseResult> {
   ipvsadm('-C');
   return {
     name: c.name, ours, keepalived: ka.text, reapply, afterStop: { ours: oursAfterStop, keepalived: ka.afterStop },
-    ...(reweight ? { reweight } : {}), keepalivedSettleMs: ka.ms, errors,
+    ...(reweight ? { reweight } : {}), tun: { ours: oursTun, keepalived: ka.tun }, keepalivedSettleMs: ka.ms, errors,
   };
 }
 
@@ -299,9 +311,9 @@ async function main(): Promise<void> {
       try {
         res = await runCase(c, dir);
       } catch (e) {
-        res = { name: c.name, ours: '', keepalived: '', reapply: { ops: -1, changes: -1 }, afterStop: { ours: '', keepalived: '' }, keepalivedSettleMs: 0, errors: [String((e as Error).stack ?? e)] };
+        res = { name: c.name, ours: '', keepalived: '', reapply: { ops: -1, changes: -1 }, afterStop: { ours: '', keepalived: '' }, tun: { ours: [], keepalived: [] }, keepalivedSettleMs: 0, errors: [String((e as Error).stack ?? e)] };
       }
-      if (res.errors.length || res.ours !== res.keepalived || res.afterStop.ours !== res.afterStop.keepalived) failed = true;
+      if (res.errors.length || res.ours !== res.keepalived || res.afterStop.ours !== res.afterStop.keepalived || res.tun.ours.join() !== res.tun.keepalived.join()) failed = true;
       process.stdout.write(`IPVS-RESULT ${JSON.stringify(res)}\n`);
     }
   } finally {

@@ -171,13 +171,26 @@ function destPort(configured: number | undefined, fwd: FwdMethod, key: ServiceKe
   return !sorry && vs.group === undefined && vs.fwmark === undefined ? (vs.port ?? 0) : 0;
 }
 
-function dest(address: string, port: number, fwd: FwdMethod, weight: number, extra: Record<string, string[][]>): IpvsDest {
+/**
+ * `lvs_method TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]` on a real or sorry server:
+ * the tunnel attributes as keepalived's libipvs sends them (port for GUE, flags unless IPIP).
+ */
+function tunnelOf(kindArgs: string[] | undefined): Pick<IpvsDest, 'tunType' | 'tunPort' | 'tunFlags'> {
+  const a = kindArgs ?? [];
+  const at = (k: string) => { const i = a.indexOf(k); return i >= 0 ? a[i + 1] : undefined; };
+  const t = at('type');
+  const tunType = t === 'gue' || t === 'gre' ? t : 'ipip';
+  const csum = a.includes('remcsum') ? 2 : a.includes('csum') ? 1 : 0;
+  return { tunType, ...(tunType === 'gue' ? { tunPort: Number(at('port') ?? 0) } : {}), ...(tunType !== 'ipip' ? { tunFlags: csum } : {}) };
+}
+
+function dest(address: string, port: number, fwd: FwdMethod, weight: number, extra: Record<string, string[][]>, kindArgs: string[] | undefined): IpvsDest {
   // the kernel reports addresses in canonical form (RFC 5952): compare like with like
   return {
     address: canonicalIp(address), family: ipFamily(address) ?? 4, port, fwd, weight,
     uThreshold: extraNum(extra, 'uthreshold') ?? 0,
     lThreshold: extraNum(extra, 'lthreshold') ?? 0,
-    ...(fwd === 'tunnel' ? { tunType: 'ipip' as const } : {}),
+    ...(fwd === 'tunnel' ? tunnelOf(kindArgs) : {}),
   };
 }
 
@@ -248,11 +261,12 @@ export function desiredTable(config: KeepalivedConfig, health: ReadonlyMap<strin
       for (const x of state) {
         // live servers leave the pool while the sorry server serves; inhibited ones stay at weight 0
         const inPool = x.up && !sorryActive;
-        if (inPool || x.rs.inhibitOnFailure) dests.push(dest(x.rs.address, destPort(x.rs.port, x.fwd, key, vs), x.fwd, inPool ? x.weight : 0, x.rs.extra));
+        if (inPool || x.rs.inhibitOnFailure) dests.push(dest(x.rs.address, destPort(x.rs.port, x.fwd, key, vs), x.fwd, inPool ? x.weight : 0, x.rs.extra, extraArgs(x.rs.extra, 'lvs_method')));
       }
       if (sorry && (sorryActive || vs.sorryServerInhibit)) {
-        const fwd = fwdOf(extraArgs(vs.extra, 'sorry_server_lvs_method'), vs);
-        const d = dest(sorry.address, destPort(sorry.port, fwd, key, vs, true), fwd, sorryActive ? 1 : 0, {});
+        const kind = extraArgs(vs.extra, 'sorry_server_lvs_method');
+        const fwd = fwdOf(kind, vs);
+        const d = dest(sorry.address, destPort(sorry.port, fwd, key, vs, true), fwd, sorryActive ? 1 : 0, {}, kind);
         if (!dests.some((e) => e.address === d.address && e.port === d.port)) dests.push(d);
       }
       entries.push({ vs: id, service: { ...key, ...serviceFields(vs, family, config.virtualServerGroups) }, dests });
