@@ -215,7 +215,6 @@ export async function expectTakeover(
   return { waitedMs, advert, garp, burst };
 }
 
-
 /**
  * The client pings the VIP until a reply comes (within `timeoutMs`), and every echo reply for the VIP
  * seen on the wire since the call came from the holder's MAC.
