@@ -1,7 +1,7 @@
 /** keepalived-compatible command line (keepalived(8)), plus keepalived-ts's own options. */
 import * as fs from 'node:fs';
 import { parseConfig, configTestExitCode, formatDiagnostics, dumpConfigText, defaultConfigId } from './config';
-import type { DaemonOptions } from './daemon';
+import type { DaemonOptions } from './daemon/index';
 
 export const VERSION = '0.1.0';
 export const DEFAULT_CONFIG = '/etc/keepalived/keepalived.conf';
@@ -159,6 +159,7 @@ export function daemonOptions(o: CliOptions): DaemonOptions {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'genhash' || argv[0] === '-T' || argv[0] === '--genhash') return (await import('./lvs-tools/genhash')).genhashMain(argv.slice(1), argv[0] === 'genhash' ? 'genhash' : 'keepalived-ts --genhash');
   let o: CliOptions;
   try {
     o = parseArgs(argv);
@@ -206,6 +207,6 @@ export async function main(argv: string[]): Promise<number> {
     if (o.configTest) return configTestExitCode(r);
     return r.fatal ? 3 : 0;
   }
-  const { runDaemon } = await import('./daemon');
+  const { runDaemon } = await import('./daemon/index');
   return runDaemon(daemonOptions(o));
 }
