@@ -159,6 +159,7 @@ export function daemonOptions(o: CliOptions): DaemonOptions {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'genhash' || argv[0] === '-T' || argv[0] === '--genhash') return (await import('./lvs-tools/genhash')).genhashMain(argv.slice(1), argv[0] === 'genhash' ? 'genhash' : 'keepalived-ts --genhash');
   let o: CliOptions;
   try {
     o = parseArgs(argv);

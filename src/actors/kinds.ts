@@ -40,6 +40,11 @@ export const TRACK_PROCESS = actorKind<typeof import('./monitor/actor-process').
   name: 'track-process', module: require.resolve('./monitor/actor-process'), pool: 'checker',
 });
 
+/** One per real-server check (TCP_CHECK, HTTP_GET, MISC_CHECK, PING_CHECK, …): runs it, reports up/down. */
+export const CHECKER = actorKind<typeof import('./checker/actor').actor>({
+  name: 'checker', module: require.resolve('./checker/actor'), pool: 'checker',
+});
+
 /** One per instance / sync group with notify scripts: runs them through the script pool. */
 export const NOTIFY = actorKind<typeof import('./notifier/actor-notify').actor>({
   name: 'notify', module: require.resolve('./notifier/actor-notify'), pool: 'notifier',

@@ -17,7 +17,7 @@ import { SyncGroups } from './sync-groups';
 import { InstanceLifecycle } from './lifecycle';
 import { reloadConfig, type ReloadResult } from './reload';
 import { vrrpState, vrrpStats } from './state';
-import { insecureScripts } from './script-security';
+import { scriptPolicy, type ScriptPolicy } from './script-security';
 import { ScriptJobs } from './script-jobs';
 import { NotifyDispatch, notifyTimeoutMs } from './notify-dispatch';
 import { installStatic, removeStatic } from './routes';
@@ -40,8 +40,8 @@ export class Daemon {
   private lifecycle!: InstanceLifecycle;
   private readonly vmacs: VmacManager;
   private readonly ah: AhAuth;
-  /** enable_script_security: script paths (argv[0]) found insecure — never run (keepalived disables them) */
-  private insecure = new Set<string>();
+  /** script security: paths never run (enable_script_security) and the user each script runs as */
+  private scripts: ScriptPolicy = { disabled: new Set(), runAs: new Map() };
   private readonly startedAt = Date.now();
   private reloads = 0;
   private exit: (code: number) => void = () => undefined;
@@ -54,7 +54,7 @@ export class Daemon {
   }
 
   private loadConfig(): KeepalivedConfig | null {
-    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: true });
+    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: false }); // scripts: scriptPolicy (logged once)
     for (const d of r.diagnostics) {
       const line = formatDiagnostic(d);
       if (d.severity === 'error') this.log.error({ code: d.code, file: d.file, line: d.line }, line);
@@ -83,10 +83,10 @@ export class Daemon {
     // each actor kind's output goes to one handler: VRRP effects to the runner; the monitor and
     // notifier kinds register theirs in the dispatchers below
     sup.register(VRRP, (id, msg) => this.runner.onEffects(id, msg));
-    this.jobs = new ScriptJobs(log, { isInsecure: (a) => this.insecure.has(a) });
+    this.jobs = new ScriptJobs(log, { isInsecure: (a) => this.scripts.disabled.has(a), runAs: (a) => this.scripts.runAs.get(a) });
     this.notifiers = new NotifyDispatch(sup, log, this.jobs);
     this.sync = new SyncGroups(ctx, this.notifiers);
-    this.trackers = new Trackers(ctx, this.jobs, this.sync, () => this.insecure);
+    this.trackers = new Trackers(ctx, this.jobs, this.sync, () => this.scripts.disabled);
     this.intake = new AdvertIntake(ctx, this.ah);
     this.runner = new IntentRunner(ctx, this.ah, this.notifiers, this.sync);
     this.lifecycle = new InstanceLifecycle(ctx, { vmacs: this.vmacs, intake: this.intake, runner: this.runner, trackers: this.trackers, sync: this.sync });
@@ -131,7 +131,7 @@ export class Daemon {
     const cfg = this.ctx.cfg;
     this.notifiers.configure(cfg, notifyTimeoutMs(cfg.globalDefs));
     this.sync.configure();
-    this.insecure = insecureScripts(cfg, this.log);
+    this.scripts = scriptPolicy(cfg, this.log);
   }
 
   vrrpState(): Record<string, unknown> {
@@ -144,7 +144,7 @@ export class Daemon {
       beforeInstances: () => {
         this.reloads++;
         this.sync.configure();
-        this.insecure = insecureScripts(this.ctx.cfg, this.log);
+        this.scripts = scriptPolicy(this.ctx.cfg, this.log);
         this.trackers.reconfigure();
       },
       afterInstances: () => this.trackers.startScripts(true),

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import type { VirtualAddress } from '../config';
 import {
-  openPacketSocket, addAddress, removeAddress, type PacketSocket, NftFirewall, nftSettings, nftVips, blocksVips,
+  openPacketSocket, addAddress, removeAddress, alreadyDone, type PacketSocket, NftFirewall, nftSettings, nftVips, blocksVips,
 } from '../io';
 import { gratuitousArp } from '../protocol/arp';
 import { unsolicitedNaFrame } from '../protocol/ndisc';
@@ -269,10 +269,7 @@ export class IntentRunner {
       if (op === 'add') await addAddress(spec);
       else await removeAddress(spec);
     } catch (e) {
-      const errno = (e as { errno?: string }).errno ?? '';
-      const msg = String((e as Error).message ?? e);
-      if (op === 'add' && (errno === 'EEXIST' || /exist/i.test(msg))) return;
-      if (op === 'del' && (errno === 'EADDRNOTAVAIL' || errno === 'ESRCH' || errno === 'ENODEV' || /(not available|no such|cannot assign)/i.test(msg))) return;
+      if (alreadyDone(op, e)) return;
       this.ctx.counters.vipOpsFailed++;
       throw e;
     }
