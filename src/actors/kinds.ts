@@ -5,7 +5,8 @@
  * write its module and add its definition here; its main-thread side registers it with the handler
  * its output goes to (`Supervisor.register(kind, onOut)`).
  */
-import { actorKind } from './runtime';
+import { actorKind, type ActorModule, type ActorKindOf } from './runtime';
+import type { Pool, RestartPolicy } from '../supervisor';
 
 /**
  * VRRP actors restart at once and often: the snapshot carries the role and timers, so a MASTER
@@ -15,47 +16,34 @@ import { actorKind } from './runtime';
  */
 const VRRP_RESTART_POLICY = { maxRestarts: 100, withinMs: 60_000, backoffMs: [0, 0, 10, 50, 100] };
 
+/** `file`: the module's path under src/actors, without extension. */
+function kind<M extends ActorModule<never, unknown, never, never>>(name: string, file: string, pool: Pool, restartPolicy?: RestartPolicy): ActorKindOf<M> {
+  return actorKind<M>({ name, module: require.resolve(`./${file}`), pool, restartPolicy });
+}
+
 /** One per vrrp_instance: the state machine and its timers (src/actors/vrrp/actor.ts). */
-export const VRRP = actorKind<typeof import('./vrrp/actor').actor>({
-  name: 'vrrp', module: require.resolve('./vrrp/actor'), pool: 'vrrp', restartPolicy: VRRP_RESTART_POLICY,
-});
+export const VRRP = kind<typeof import('./vrrp/actor').actor>('vrrp', 'vrrp/actor', 'vrrp', VRRP_RESTART_POLICY);
 
 /** One per vrrp_script in use: runs it through the script pool, reports rise/fall changes. */
-export const VRRP_SCRIPT = actorKind<typeof import('./monitor/actor-script').actor>({
-  name: 'vrrp-script', module: require.resolve('./monitor/actor-script'), pool: 'checker',
-});
+export const VRRP_SCRIPT = kind<typeof import('./monitor/actor-script').actor>('vrrp-script', 'monitor/actor-script', 'checker');
 
 /** One per tracked interface: carrier up/down from the main thread's netlink reflector. */
-export const LINK = actorKind<typeof import('./monitor/actor-link').actor>({
-  name: 'link', module: require.resolve('./monitor/actor-link'), pool: 'checker',
-});
+export const LINK = kind<typeof import('./monitor/actor-link').actor>('link', 'monitor/actor-link', 'checker');
 
 /** One per track_file in use: inotify and periodic re-read, reports the value. */
-export const TRACK_FILE = actorKind<typeof import('./monitor/actor-file').actor>({
-  name: 'track-file', module: require.resolve('./monitor/actor-file'), pool: 'checker',
-});
+export const TRACK_FILE = kind<typeof import('./monitor/actor-file').actor>('track-file', 'monitor/actor-file', 'checker');
 
 /** One per vrrp_track_process in use: polls /proc, reports quorum. */
-export const TRACK_PROCESS = actorKind<typeof import('./monitor/actor-process').actor>({
-  name: 'track-process', module: require.resolve('./monitor/actor-process'), pool: 'checker',
-});
+export const TRACK_PROCESS = kind<typeof import('./monitor/actor-process').actor>('track-process', 'monitor/actor-process', 'checker');
 
 /** One per real-server check (TCP_CHECK, HTTP_GET, MISC_CHECK, PING_CHECK, …): runs it, reports up/down. */
-export const CHECKER = actorKind<typeof import('./checker/actor').actor>({
-  name: 'checker', module: require.resolve('./checker/actor'), pool: 'checker',
-});
+export const CHECKER = kind<typeof import('./checker/actor').actor>('checker', 'checker/actor', 'checker');
 
 /** One per instance / sync group with notify scripts: runs them through the script pool. */
-export const NOTIFY = actorKind<typeof import('./notifier/actor-notify').actor>({
-  name: 'notify', module: require.resolve('./notifier/actor-notify'), pool: 'notifier',
-});
+export const NOTIFY = kind<typeof import('./notifier/actor-notify').actor>('notify', 'notifier/actor-notify', 'notifier');
 
 /** notify_fifo / vrrp_notify_fifo: writes keepalived's FIFO lines. */
-export const NOTIFY_FIFO = actorKind<typeof import('./notifier/actor-fifo').actor>({
-  name: 'notify-fifo', module: require.resolve('./notifier/actor-fifo'), pool: 'notifier',
-});
+export const NOTIFY_FIFO = kind<typeof import('./notifier/actor-fifo').actor>('notify-fifo', 'notifier/actor-fifo', 'notifier');
 
 /** smtp_alert: sends keepalived's alert mails. */
-export const NOTIFY_SMTP = actorKind<typeof import('./notifier/actor-smtp').actor>({
-  name: 'notify-smtp', module: require.resolve('./notifier/actor-smtp'), pool: 'notifier',
-});
+export const NOTIFY_SMTP = kind<typeof import('./notifier/actor-smtp').actor>('notify-smtp', 'notifier/actor-smtp', 'notifier');

@@ -78,8 +78,8 @@ export type ActorKindOf<M> = M extends ActorModule<infer In, infer Out, infer In
  * Define a kind from its module's type (a type-only import: the main thread never loads the module):
  * `actorKind<typeof import('./vrrp/actor').actor>({ name: 'vrrp', module: require.resolve('./vrrp/actor'), pool: 'vrrp' })`.
  */
-export function actorKind<M extends ActorModule<never, unknown, never, never>>(spec: Omit<ActorKindOf<M>, 'types'>): ActorKindOf<M> {
-  return spec as ActorKindOf<M>;
+export function actorKind<M extends ActorModule<never, unknown, never, never>>(spec: Omit<ActorKind, 'types'>): ActorKindOf<M> {
+  return spec as ActorKindOf<M>; // the type parameters only describe the messages; the object is the spec
 }
 
 /** Milliseconds on CLOCK_MONOTONIC, identical across worker threads of one process. */
