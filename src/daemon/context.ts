@@ -4,7 +4,7 @@
  */
 import type { KeepalivedConfig, VrrpInstance } from '../config';
 import type { Logger } from '../util/log';
-import type { Supervisor } from '../supervisor';
+import type { Supervisor, ActorKind } from '../supervisor';
 import type { VrrpSocket } from '../io';
 import type { InstanceState } from '../actors/vrrp/types';
 import type { NotifyConfig } from '../actors/notifier/notify';
@@ -86,4 +86,15 @@ export function enqueue(ctx: DaemonContext, inst: Inst, what: string, fn: () => 
   inst.queue = inst.queue.then(fn).catch((e) => {
     ctx.log.error({ code: (e as { code?: string }).code ?? 'E_IO', instance: inst.vi.name, err: e }, `(${inst.vi.name}) ${what}: ${(e as Error).message}`);
   });
+}
+
+/** Spawn an actor; a failure is logged (`cannot start <what> <id>`) and the daemon goes on without it. */
+export function spawnOrLog<Init>(sup: Supervisor, log: Logger, what: string, id: string, kind: ActorKind<Init, unknown, unknown>, init: NoInfer<Init>): boolean {
+  try {
+    sup.spawn(id, kind, init);
+    return true;
+  } catch (e) {
+    log.error({ code: (e as { code?: string }).code ?? 'E_ACTOR_SPAWN', actor: id, err: e }, `cannot start ${what} ${id}: ${(e as Error).message}`);
+    return false;
+  }
 }

@@ -8,7 +8,7 @@ import { createLogger, setLogger, type Logger } from '../util/log';
 import { Supervisor, ControlServer, DEFAULT_CONTROL_SOCKET } from '../supervisor';
 import { closeNetlink, listAddresses, SdNotifier } from '../io';
 import { monoNow } from '../actors/runtime';
-import type { FromVrrpActor } from '../actors/vrrp/actor';
+import { VRRP } from '../actors/kinds';
 import type { DaemonContext, DaemonOptions } from './context';
 import { writePidFiles, removePidFiles, forkToBackground, takeOverSignals } from './process';
 import type { SignalDispatcher } from './signal-dispatch';
@@ -17,27 +17,19 @@ import { buildDumpView } from './dump-view';
 import type { DumpView } from './dump-files';
 import { AdvertIntake } from './intake';
 import { IntentRunner } from './runner';
-import { Trackers, MONITOR_KINDS } from './trackers';
+import { Trackers } from './trackers';
 import { SyncGroups } from './sync-groups';
 import { InstanceLifecycle } from './lifecycle';
 import { reloadConfig, type ReloadResult } from './reload';
 import { vrrpState } from './state';
 import { scriptPolicy, type ScriptPolicy } from './script-security';
 import { ScriptJobs } from './script-jobs';
-import { NotifyDispatch, NOTIFIER_KINDS, notifyTimeoutMs } from './notify-dispatch';
+import { NotifyDispatch, notifyTimeoutMs } from './notify-dispatch';
 import { installStatic, removeStatic } from './routes';
 import { VmacManager } from './vmac';
 import { AhAuth } from './ah-auth';
 
 export type { DaemonOptions } from './context';
-
-/**
- * VRRP actors restart at once and often: the snapshot carries the role and timers, so a MASTER
- * survives a crash unseen as long as the restart lands well inside its peers' master-down interval
- * (3 × advert_int + skew, ≥ 300 ms at advert_int 0.1) — the longest back-off is 100 ms. The generic
- * 10-in-60-s policy gave up on the 11th crash, leaving a silent MASTER holding its VIPs.
- */
-const VRRP_RESTART_POLICY = { maxRestarts: 100, withinMs: 60_000, backoffMs: [0, 0, 10, 50, 100] };
 
 export class Daemon {
   readonly log: Logger;
@@ -116,24 +108,23 @@ export class Daemon {
       log, opts: this.opts, cfg, sup, insts: new Map(), stopping: false,
       counters: { rxTotal: 0, rxDropped: 0, txAdverts: 0, txErrors: 0, garpSent: 0, vipOpsFailed: 0 },
     });
-    sup.register('vrrp', { module: require.resolve('../actors/vrrp/actor'), pool: 'vrrp', restartPolicy: VRRP_RESTART_POLICY });
-    this.jobs = new ScriptJobs(sup, log, { kinds: [...Object.values(MONITOR_KINDS), ...Object.values(NOTIFIER_KINDS)], isInsecure: (a) => this.scripts.disabled.has(a), runAs: (a) => this.scripts.runAs.get(a) });
-    this.notifiers = new NotifyDispatch(sup, log);
+    // each actor kind's output goes to one handler: VRRP effects to the runner; the monitor and
+    // notifier kinds register theirs in the dispatchers below
+    sup.register(VRRP, (id, msg) => {
+      this.runner.onEffects(id, msg);
+      this.updateStatus();
+    });
+    this.jobs = new ScriptJobs(log, { isInsecure: (a) => this.scripts.disabled.has(a), runAs: (a) => this.scripts.runAs.get(a) });
+    this.notifiers = new NotifyDispatch(sup, log, this.jobs);
     this.sync = new SyncGroups(ctx, this.notifiers);
     this.trackers = new Trackers(ctx, this.jobs, this.sync, () => this.scripts.disabled);
     this.intake = new AdvertIntake(ctx, this.ah);
     this.runner = new IntentRunner(ctx, this.ah, this.notifiers, this.sync);
     this.lifecycle = new InstanceLifecycle(ctx, { vmacs: this.vmacs, intake: this.intake, runner: this.runner, trackers: this.trackers, sync: this.sync });
-    sup.on('out', (o) => {
-      if (o.kind === 'vrrp') {
-        this.runner.onEffects(o.id, o.msg as FromVrrpActor);
-        this.updateStatus();
-      }
-    });
     sup.on('restart', (e) => log.warn({ code: 'E_ACTOR_RESTART', actor: e.id, reason: e.reason, attempt: e.attempt }, `actor ${e.id} restarted (${e.reason})`));
     sup.on('fault', (e) => {
       log.error({ code: 'E_ACTOR_FAULT', actor: e.id, reason: e.reason }, `actor ${e.id} gave up after ${e.restarts} restarts: ${e.reason}`);
-      if (e.kind === 'vrrp') this.runner.actorGaveUp(e.id);
+      if (e.kind === VRRP.name) this.runner.actorGaveUp(e.id);
     });
 
     this.configureWhole();
