@@ -28,6 +28,7 @@ import { NotifyDispatch, notifyTimeoutMs } from './notify-dispatch';
 import { installStatic, removeStatic } from './routes';
 import { VmacManager } from './vmac';
 import { AhAuth } from './ah-auth';
+import { LvsHalf } from './lvs';
 
 export type { DaemonOptions } from './context';
 
@@ -43,6 +44,8 @@ export class Daemon {
   private intake!: AdvertIntake;
   private runner!: IntentRunner;
   private lifecycle!: InstanceLifecycle;
+  /** the LVS half: checker actors, IPVS (src/daemon/lvs) */
+  private lvs!: LvsHalf;
   private readonly vmacs: VmacManager;
   private readonly ah: AhAuth;
   /** script security: paths never run (enable_script_security) and the user each script runs as */
@@ -88,6 +91,9 @@ export class Daemon {
       else this.log.warn({ code: d.code, file: d.file, line: d.line }, line);
     }
     if (r.fatal) return null;
+    // keepalived's process split: -P runs only the VRRP half, -C only the LVS half
+    if (this.opts.vrrpOnly) return { ...r.config, virtualServers: [], virtualServerGroups: {} };
+    if (this.opts.checkOnly) return { ...r.config, vrrpInstances: [], vrrpSyncGroups: [] };
     return r.config;
   }
 
@@ -112,10 +118,12 @@ export class Daemon {
     // notifier kinds register theirs in the dispatchers below
     sup.register(VRRP, (id, msg) => {
       this.runner.onEffects(id, msg);
+      this.lvs.onVrrpChange();
       this.updateStatus();
     });
     this.jobs = new ScriptJobs(log, { isInsecure: (a) => this.scripts.disabled.has(a), runAs: (a) => this.scripts.runAs.get(a) });
     this.notifiers = new NotifyDispatch(sup, log, this.jobs);
+    this.lvs = new LvsHalf(ctx, this.jobs, this.notifiers);
     this.sync = new SyncGroups(ctx, this.notifiers);
     this.trackers = new Trackers(ctx, this.jobs, this.sync, () => this.scripts.disabled);
     this.intake = new AdvertIntake(ctx, this.ah);
@@ -137,6 +145,7 @@ export class Daemon {
       }
     }
     this.trackers.startScripts(false);
+    await this.lvs.start();
 
     const sockPath = this.opts.controlSocket ?? DEFAULT_CONTROL_SOCKET;
     this.control = new ControlServer(sockPath, { supervisor: sup, extraState: () => this.vrrpState(), reload: () => this.reload() });
@@ -164,7 +173,7 @@ export class Daemon {
   }
 
   vrrpState(): Record<string, unknown> {
-    return vrrpState(this.ctx, { intake: this.intake, trackers: this.trackers, startedAt: this.startedAt, reloads: () => this.reloads });
+    return { ...vrrpState(this.ctx, { intake: this.intake, trackers: this.trackers, startedAt: this.startedAt, reloads: () => this.reloads }), ...this.lvs.state() };
   }
 
   /** READY=1 waits for every instance's first state (its actor reported a snapshot), at most `ms`. */
@@ -222,7 +231,10 @@ export class Daemon {
         this.scripts = scriptPolicy(this.ctx.cfg, this.log);
         this.trackers.reconfigure();
       },
-      afterInstances: () => this.trackers.startScripts(true),
+      afterInstances: () => {
+        this.trackers.startScripts(true);
+        this.lvs.configure(this.ctx.cfg);
+      },
     });
   }
 
@@ -236,6 +248,8 @@ export class Daemon {
     await Promise.all([...ctx.insts.values()].map((i) => this.lifecycle.stop(i, true).catch(() => undefined)));
     // keepalived's nft_end: the drop table goes with the daemon (kept with -X, like the VIPs it guards)
     if (!this.opts.dontReleaseVrrp) await this.runner.cleanupFirewall();
+    // keepalived's clear_services: the table as keepalived leaves it, omega's notifications
+    await this.lvs.stop();
     // the STOP notifies reach the script pool and run (STOP scripts are killed after 1 s) before the actors stop
     this.trackers.abortScripts();
     await this.notifiers.drain(1000).catch(() => undefined);

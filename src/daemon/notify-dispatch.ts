@@ -13,7 +13,7 @@ import type { Logger } from '../util/log';
 import type { Supervisor, ActorKind } from '../supervisor';
 import type { KeepalivedConfig } from '../config';
 import type { NotifyConfig, NotifyState, NotifyScript } from '../actors/notifier/notify';
-import type { SmtpConfig } from '../actors/notifier/smtp';
+import type { SmtpConfig, MailAlert } from '../actors/notifier/smtp';
 import type { SmtpActorInit } from '../actors/notifier/actor-smtp';
 import { NOTIFY, NOTIFY_FIFO, NOTIFY_SMTP } from '../actors/kinds';
 import type { ScriptJobs } from './script-jobs';
@@ -21,6 +21,8 @@ import { spawnOrLog } from './context';
 
 export const FIFO_ACTOR = 'notify-fifo';
 export const SMTP_ACTOR = 'notify-smtp';
+/** keepalived writes the checkers' RS/VS lines to notify_fifo and to lvs_notify_fifo */
+export const LVS_FIFO_ACTORS = ['lvs-fifo:notify', 'lvs-fifo:lvs'] as const;
 
 export function notifyActorId(type: 'INSTANCE' | 'GROUP', name: string): string {
   return type === 'GROUP' ? `notify-group:${name}` : `notify:${name}`;
@@ -77,6 +79,13 @@ export class NotifyDispatch {
       if (!this.configs.has(SMTP_ACTOR)) this.spawn(SMTP_ACTOR, NOTIFY_SMTP, init, init);
       else if (this.changed(SMTP_ACTOR, init)) this.send(NOTIFY_SMTP, SMTP_ACTOR, { type: 'config', init });
     }
+    const lvsPaths = [g.notifyFifo?.fifo, g.lvsNotifyFifo?.fifo];
+    LVS_FIFO_ACTORS.forEach((id, i) => {
+      const p = cfg.virtualServers.length > 0 ? lvsPaths[i] : undefined;
+      if (!p) return;
+      if (!this.configs.has(id)) this.spawn(id, NOTIFY_FIFO, { path: p }, { path: p });
+      else if (this.changed(id, { path: p })) this.send(NOTIFY_FIFO, id, { type: 'config', path: p });
+    });
     for (const vi of cfg.vrrpInstances) this.ensure('INSTANCE', vi.name, pickNotify(vi));
     for (const sg of cfg.vrrpSyncGroups) this.ensure('GROUP', sg.name, pickNotify(sg));
   }
@@ -102,6 +111,16 @@ export class NotifyDispatch {
     if (id) this.send(NOTIFY, id, { type: 'rxLowerPri', seq: this.next(id), priority });
   }
 
+  /** A checker line (`RS …` / `VS …`) for notify_fifo and lvs_notify_fifo. */
+  checkerLine(line: string): void {
+    for (const id of LVS_FIFO_ACTORS) if (this.configs.has(id)) this.send(NOTIFY_FIFO, id, { type: 'line', seq: this.next(id), line });
+  }
+
+  /** A checker mail (smtp_alert of a real or virtual server). */
+  checkerMail(alert: MailAlert): void {
+    if (this.configs.has(SMTP_ACTOR)) this.send(NOTIFY_SMTP, SMTP_ACTOR, { type: 'alert', seq: this.next(SMTP_ACTOR), alert });
+  }
+
   /**
    * Wait until every notifier actor has handled what it was sent (each answers `flush` after the
    * messages queued before it), bounded by `timeoutMs`. Used at shutdown so the STOP notifies are
@@ -121,7 +140,7 @@ export class NotifyDispatch {
       this.flushWaiters.set(token, { left, done: () => { clearTimeout(t); resolve(); } });
       const flush = { type: 'flush', token } as const;
       for (const id of ids) {
-        const sent = id === FIFO_ACTOR ? this.sup.send(NOTIFY_FIFO, id, flush) : id === SMTP_ACTOR ? this.sup.send(NOTIFY_SMTP, id, flush) : this.sup.send(NOTIFY, id, flush);
+        const sent = id === FIFO_ACTOR || id.startsWith('lvs-fifo:') ? this.sup.send(NOTIFY_FIFO, id, flush) : id === SMTP_ACTOR ? this.sup.send(NOTIFY_SMTP, id, flush) : this.sup.send(NOTIFY, id, flush);
         if (!sent) left.delete(id);
       }
       if (left.size === 0) {

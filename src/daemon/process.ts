@@ -15,7 +15,10 @@ import { SignalDispatcher, type SignalActions } from './signal-dispatch';
 const DEFAULT_PID_FILE = '/run/keepalived.pid';
 
 function pidFiles(opts: DaemonOptions): string[] {
-  return [opts.pidFile ?? DEFAULT_PID_FILE, opts.vrrpPidFile].filter((p): p is string => !!p);
+  // -r names the VRRP half's pid file, -c the checkers'; each only when that half runs
+  const vrrp = opts.checkOnly ? undefined : opts.vrrpPidFile;
+  const checkers = opts.vrrpOnly ? undefined : opts.checkersPidFile;
+  return [opts.pidFile ?? DEFAULT_PID_FILE, vrrp, checkers].filter((p): p is string => !!p);
 }
 
 /** Write our pid files; false (and logged) when a live process already holds one. */

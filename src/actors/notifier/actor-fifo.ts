@@ -17,6 +17,8 @@ export interface FifoActorInit {
 
 export type ToFifoActor =
   | { type: 'transition'; seq: number; kind: 'INSTANCE' | 'GROUP'; name: string; event: FifoEvent; priority: number }
+  /** a checker line as keepalived writes it ("RS [198.51.100.2]:tcp:80 [192.0.2.1]:tcp:80 DOWN") */
+  | { type: 'line'; seq: number; line: string }
   | { type: 'config'; path: string }
   | { type: 'flush'; token: number };
 
@@ -65,6 +67,12 @@ export const actor = defineActor<ToFifoActor, FromFifoActor, FifoActorInit, Work
         if (msg.seq <= w.snap.lastSeq) return;
         w.snap.lastSeq = msg.seq;
         if (w.fifo.write(fifoLine(msg.kind, msg.name, msg.event, msg.priority))) w.snap.written++;
+        else w.snap.dropped++;
+        break;
+      case 'line':
+        if (msg.seq <= w.snap.lastSeq) return;
+        w.snap.lastSeq = msg.seq;
+        if (w.fifo.write(msg.line.endsWith('\n') ? msg.line : `${msg.line}\n`)) w.snap.written++;
         else w.snap.dropped++;
         break;
       case 'config':

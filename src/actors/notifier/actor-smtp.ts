@@ -24,6 +24,8 @@ export interface SmtpActorInit {
 
 export type ToSmtpActor =
   | { type: 'transition'; seq: number; kind: 'INSTANCE' | 'GROUP'; name: string; state: AlertState }
+  /** a checker alert (real server up/down, virtual server quorum), composed by the main thread */
+  | { type: 'alert'; seq: number; alert: MailAlert }
   | { type: 'config'; init: SmtpActorInit }
   | { type: 'flush'; token: number };
 
@@ -121,6 +123,12 @@ export const actor = defineActor<ToSmtpActor, FromSmtpActor, SmtpActorInit, Work
         w.queue.enqueue(alert);
         break;
       }
+      case 'alert':
+        if (msg.seq <= w.snap.lastSeq) return;
+        w.snap.lastSeq = msg.seq;
+        w.snap.pending.push(msg.alert);
+        w.queue.enqueue(msg.alert);
+        break;
       case 'config': {
         if (JSON.stringify(msg.init) === JSON.stringify(w.init)) return;
         retire(w);
