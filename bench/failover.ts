@@ -11,9 +11,9 @@
  * and from /proc: RSS (sum over the daemon's processes) and CPU % over the steady window, MASTER and
  * BACKUP. The RFC bound is 3 × interval + skew, skew = (256 − 90) / 256 × interval.
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { withLab, type Host } from '../test/helpers/lab';
-import { startKeepalived, startKeepalivedTs, vrrpConfig, descendants, type DaemonHandle } from '../test/helpers/keepalived';
+import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../test/helpers/keepalived';
+import { procUsage, daemonPids, median, mmm, mean, stdev } from './measure';
 import { ethSrc, isGratuitousArp } from '../test/helpers/pcap';
 import { adverts, sleep } from '../test/helpers/bench-daemon';
 
@@ -42,31 +42,6 @@ function args(): { runs: number } {
   }
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
   return { runs };
-}
-
-const PAGE_KB = 4;
-
-/** CPU time (ns, every thread's /proc/PID/task/TID/schedstat) and RSS kB, summed over pids. */
-function procUsage(pids: number[]): { cpuNs: number; rssKb: number } {
-  let cpuNs = 0;
-  let rssKb = 0;
-  for (const p of pids) {
-    try {
-      for (const tid of readdirSync(`/proc/${p}/task`)) {
-        cpuNs += Number(readFileSync(`/proc/${p}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      }
-      const st = readFileSync(`/proc/${p}/stat`, 'utf8');
-      rssKb += Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[21]) * PAGE_KB;
-    } catch {
-      /* exited */
-    }
-  }
-  return { cpuNs, rssKb };
-}
-
-function daemonPids(d: DaemonHandle): number[] {
-  // `ip netns exec` execs the command, so proc.pid is the daemon itself
-  return [d.pid, ...descendants(d.pid)];
 }
 
 function start(kind: Kind, h: Host, sc: Scenario, state: 'MASTER' | 'BACKUP', priority: number): DaemonHandle {
@@ -115,18 +90,6 @@ async function oneRun(kind: Kind, sc: Scenario): Promise<Run> {
     }
   });
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const mmm = (xs: number[], d = 1): string => `${Math.min(...xs).toFixed(d)} / ${median(xs).toFixed(d)} / ${Math.max(...xs).toFixed(d)}`;
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const stdev = (xs: number[]): number => {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
-};
 
 async function main(): Promise<void> {
   const { runs } = args();
