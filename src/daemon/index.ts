@@ -109,7 +109,13 @@ export class Daemon {
     if (!writePidFiles(this.opts, log)) return 3;
     await installStatic(cfg, log);
 
-    const sup = new Supervisor({ log, actorThreads: this.opts.actorThreads, enableFaultInjection: this.opts.enableFaultInjection });
+    // KTS_ACTOR_HANG_MS: how long an unanswered heartbeat marks an actor host hung (default 200 ms);
+    // raised only where the whole machine runs several times slower (the emulated VM of the IPVS tests)
+    const hang = Number(process.env.KTS_ACTOR_HANG_MS);
+    const sup = new Supervisor({
+      log, actorThreads: this.opts.actorThreads, enableFaultInjection: this.opts.enableFaultInjection,
+      ...(hang > 0 ? { hangAfterMs: hang } : {}),
+    });
     const ctx: DaemonContext = (this.ctx = {
       log, opts: this.opts, cfg, sup, insts: new Map(), stopping: false,
       counters: { rxTotal: 0, rxDropped: 0, txAdverts: 0, txErrors: 0, garpSent: 0, vipOpsFailed: 0 },

@@ -10,26 +10,19 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { findVmRun } from '../helpers/vm';
 import { CASES, type VmCaseResult, type VmIoResult } from '../vm/ipvs-batch';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BATCH = path.join(__dirname, '../vm/ipvs-batch.js');
-
-function findVmRun(): string {
-  const candidates = [process.env.KTS_VM_RUN, path.resolve(ROOT, '../shared/tools/vm-run'), '/work/shared/tools/vm-run'].filter((p): p is string => !!p);
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) assert.fail(`vm-run not found (tried ${candidates.join(', ')}; set KTS_VM_RUN): the IPVS tests need a kernel with IPVS`);
-  return found;
-}
 
 const results = new Map<string, VmCaseResult>();
 let io: VmIoResult | undefined;
 let vmFailure: string | undefined;
 
 before(async () => {
-  const vmRun = findVmRun();
+  const vmRun = findVmRun(ROOT);
   const t0 = Date.now();
   const out: Buffer[] = [];
   const err: Buffer[] = [];
