@@ -9,7 +9,7 @@ import { Supervisor, ControlServer, DEFAULT_CONTROL_SOCKET } from '../supervisor
 import { closeNetlink } from '../io';
 import type { FromVrrpActor } from '../actors/vrrp/actor';
 import type { DaemonContext, DaemonOptions } from './context';
-import { writePidFiles, removePidFiles, forkToBackground, installSignals } from './process';
+import { writePidFiles, removePidFiles, forkToBackground, installSignals, signalReady } from './process';
 import { AdvertIntake } from './intake';
 import { IntentRunner } from './runner';
 import { Trackers, MONITOR_KINDS } from './trackers';
@@ -55,7 +55,10 @@ export class Daemon {
   private exit: (code: number) => void = () => undefined;
 
   constructor(readonly opts: DaemonOptions) {
-    this.log = createLogger({ console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined });
+    this.log = createLogger({
+      daemon: true, console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined,
+      facility: opts.logFacility, noSyslog: opts.noSyslog, format: opts.logFormat,
+    });
     setLogger(this.log);
     this.vmacs = new VmacManager(this.log);
     this.ah = new AhAuth(this.log);
@@ -130,6 +133,7 @@ export class Daemon {
       data: () => ({ version: 1, ...sup.state(), ...this.vrrpState() }),
       stats: () => ({ version: 1, supervisor: sup.stats(), ...vrrpStats(ctx) }),
     });
+    signalReady();
     return await new Promise<number>((resolve) => {
       this.exit = resolve;
     });
@@ -188,9 +192,6 @@ export class Daemon {
 }
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
-  if (!opts.dontFork) {
-    forkToBackground();
-    return 0;
-  }
+  if (!opts.dontFork) return forkToBackground(opts);
   return new Daemon(opts).start();
 }
