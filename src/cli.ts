@@ -67,6 +67,11 @@ const HELP = `Usage: keepalived-ts [OPTION...]
   -h, --help                   Display this help message
 `;
 
+/** The usage text (-h); the man page's OPTIONS are generated from it (scripts/build-man.js). */
+export function usageText(): string {
+  return HELP;
+}
+
 export function parseArgs(argv: string[]): CliOptions {
   const o: CliOptions = {
     configFile: DEFAULT_CONFIG, dontFork: false, logConsole: false, logDetail: false, vrrpOnly: false, checkOnly: false,
