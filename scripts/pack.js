@@ -20,6 +20,8 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const args = process.argv.slice(2);
 const outDir = path.resolve(args.includes('--out') ? args[args.indexOf('--out') + 1] : root);
+// KTS_DIST: the build directory (tests compile into their own), shipped as dist/
+const distDir = process.env.KTS_DIST || 'dist';
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 function run(cmd, argv, cwd) {
@@ -29,7 +31,7 @@ function run(cmd, argv, cwd) {
 }
 
 if (!args.includes('--no-build')) run('npm', ['run', 'build', '--silent'], root);
-run(process.execPath, [path.join(root, 'scripts', 'build-man.js')], root);
+run(process.execPath, [path.join(root, 'scripts', 'build-man.js')], root); // into distDir/man
 
 const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-pack-'));
 try {
@@ -42,7 +44,7 @@ try {
       }
       continue;
     }
-    const src = path.join(root, entry);
+    const src = path.join(root, entry.replace(/^dist\//, `${distDir}/`));
     if (!fs.existsSync(src)) {
       if (entry === 'systemd/') {
         console.error('pack: systemd/ is not there yet: the tarball has no unit');
