@@ -45,13 +45,7 @@ try {
       continue;
     }
     const src = path.join(root, entry.replace(/^dist\//, `${distDir}/`));
-    if (!fs.existsSync(src)) {
-      if (entry === 'systemd/') {
-        console.error('pack: systemd/ is not there yet: the tarball has no unit');
-        continue;
-      }
-      throw new Error(`pack: ${entry} is missing`);
-    }
+    if (!fs.existsSync(src)) throw new Error(`pack: ${entry} is missing`);
     fs.cpSync(src, path.join(stage, entry), { recursive: true, dereference: true, filter: (s) => !s.endsWith('.map') });
   }
   // the installed package builds nothing and has no tests: no prepare/test scripts, no dev dependencies

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { parseConfig, configTestExitCode, formatDiagnostics, dumpConfigText, defaultConfigId } from './config';
 import type { DaemonOptions } from './daemon/index';
+import { signumOf } from './daemon/signal-table';
 
 export const VERSION = '0.1.0';
 export const DEFAULT_CONFIG = '/etc/keepalived/keepalived.conf';
@@ -11,17 +12,6 @@ export interface DumpStateOptions {
   controlSocket?: string;
   pidFile?: string;
 }
-
-/** keepalived --signum: the signal each function uses. */
-export const SIGNUMS: Record<string, number> = {
-  RELOAD: 1, // SIGHUP
-  STOP: 15, // SIGTERM
-  DATA: 10, // SIGUSR1
-  STATS: 12, // SIGUSR2
-  STATS_CLEAR: 12,
-  JSON: 34, // SIGRTMIN+2 on glibc
-  TDATA: 34,
-};
 
 /** Everything the command line sets: the daemon's options plus the one-shot modes. */
 export interface CliOptions extends DaemonOptions {
@@ -191,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
   if (o.help) { process.stdout.write(HELP); return 0; }
   if (o.version) { process.stdout.write(`keepalived-ts ${VERSION}\n`); return 0; }
   if (o.signum !== undefined) {
-    const n = SIGNUMS[o.signum.toUpperCase()];
+    const n = signumOf(o.signum);
     if (n === undefined) { process.stderr.write(`Unknown sigfunc ${o.signum}\n`); return 1; }
     process.stdout.write(`${n}\n`);
     return 0;

@@ -46,6 +46,8 @@ export {
 } from './netlink-route';
 export { getIfSysctl, setIfSysctl } from './sysctl';
 export { closeNetlink } from './netlink';
+export { catchSignals, caughtSignals, realtimeRange, setSignalHandler, type SignalHandler } from './signals';
+export { SdNotifier, type SdNotifierOptions } from './sd-notify';
 export {
   NftFirewall,
   nftSettings,

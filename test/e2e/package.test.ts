@@ -103,13 +103,17 @@ test('the Debian package declares nodejs (>= 20), carries the code, default file
   assert.match(info, /^ Package: keepalived-ts$/m);
   assert.match(info, /conffiles/);
   const files = sh('dpkg-deb', ['-c', deb]).stdout;
-  for (const f of ['./usr/sbin/keepalived-ts', './etc/default/keepalived-ts', './usr/share/man/man8/keepalived-ts.8.gz', './usr/lib/keepalived-ts/dist/src/cli.js']) assert.ok(files.includes(f), f);
+  for (const f of ['./usr/bin/keepalived-ts', './etc/default/keepalived-ts', './usr/share/man/man8/keepalived-ts.8.gz', './usr/lib/keepalived-ts/dist/src/cli.js']) assert.ok(files.includes(f), f);
   assert.doesNotMatch(files, /\/usr\/lib\/keepalived-ts\/(test|src)\//);
-  if (fs.existsSync(path.join(repoRoot(), 'systemd', 'keepalived-ts.service'))) assert.ok(files.includes('./lib/systemd/system/keepalived-ts.service'), 'the unit is shipped');
-
-  // unpacked without installing: the tree runs
+  // unpacked without installing: the tree runs, and what the units start is in the package
   const x = path.join(dir, 'x');
   assert.equal(sh('dpkg', ['-x', deb, x]).status, 0);
+  for (const unit of ['keepalived-ts.service', 'keepalived-ts-nonroot.service']) {
+    const text = fs.readFileSync(path.join(x, 'lib/systemd/system', unit), 'utf8');
+    const exec = /^ExecStart=(\S+)/m.exec(text)![1];
+    assert.ok(fs.existsSync(path.join(x, exec)), `${unit}: ${exec} is shipped`);
+    assert.match(text, /^EnvironmentFile=-\/etc\/default\/keepalived-ts$/m, `${unit} reads the package's default file`);
+  }
   assert.match(sh(process.execPath, [path.join(x, 'usr/lib/keepalived-ts/bin/keepalived-ts'), '-v'], { env: { PATH: process.env.PATH } }).stdout, /^keepalived-ts /);
 
   // the man page: groff reports nothing at every warning level; man -l renders the four sections
@@ -124,15 +128,18 @@ test('the Debian package declares nodejs (>= 20), carries the code, default file
   for (const s of ['OPTIONS', 'SIGNALS', 'FILES', 'EXIT STATUS']) assert.match(text, new RegExp(`^${s}$`, 'm'), s);
   assert.match(text, /--use-file=FILE/);
 
+  const userBefore = sh('getent', ['passwd', 'keepalived-ts']).status === 0;
   const inst = sh('dpkg', ['-i', deb]);
   try {
+    assert.equal(sh('getent', ['passwd', 'keepalived-ts']).status, 0, 'postinst created the non-root unit\'s user');
     assert.equal(inst.status, 0, inst.stdout + inst.stderr);
-    const v = sh('/usr/sbin/keepalived-ts', ['-v'], { env: { PATH: '/usr/bin:/bin' } });
+    const v = sh('/usr/bin/keepalived-ts', ['-v'], { env: { PATH: '/usr/bin:/bin' } });
     assert.equal(v.status, 0, v.stderr);
     assert.match(v.stdout, /^keepalived-ts /);
     assert.equal(sh('man', ['-w', 'keepalived-ts']).stdout.trim(), '/usr/share/man/man8/keepalived-ts.8.gz');
   } finally {
     const rm = sh('dpkg', ['-P', 'keepalived-ts']);
+    if (!userBefore) sh('userdel', ['keepalived-ts']);
     assert.equal(rm.status, 0, rm.stderr);
   }
   assert.equal(fs.existsSync('/usr/lib/keepalived-ts'), false, 'purged');
