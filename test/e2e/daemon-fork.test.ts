@@ -83,7 +83,7 @@ test('without -n a configuration that cannot run exits non-zero, and the error r
   }
 });
 
-test('when stderr is the journal (JOURNAL_STREAM = its dev:ino) every line carries its <N> priority; another stderr does not', { timeout: 30_000 }, () => {
+test('when stderr is the journal (JOURNAL_STREAM = its dev:ino) every line carries its <N> priority; another stderr and the -g file do not; --log-format picks JSON or keepalived\'s text', { timeout: 30_000 }, () => {
   const dir = makeTempDir('kts-journal-');
   try {
     const out = path.join(dir, 'stderr');
@@ -91,7 +91,7 @@ test('when stderr is the journal (JOURNAL_STREAM = its dev:ino) every line carri
       const fd = fs.openSync(out, 'w');
       const st = fs.fstatSync(fd);
       const env = { ...process.env, KTS_DIST: distDirName(), JOURNAL_STREAM: journal ? `${st.dev}:${st.ino}` : `${st.dev}:${st.ino + 1}` };
-      const r = spawnSync(process.execPath, [BIN(), '-n', '-l', '-G', '--log-format', format, '-f', path.join(dir, 'missing.conf'), '-p', path.join(dir, 'p.pid')], { env, stdio: ['ignore', 'ignore', fd], timeout: 15_000 });
+      const r = spawnSync(process.execPath, [BIN(), '-n', '-l', '-G', '--log-format', format, '-g', path.join(dir, `file-${format}.log`), '-f', path.join(dir, 'missing.conf'), '-p', path.join(dir, 'p.pid')], { env, stdio: ['ignore', 'ignore', fd], timeout: 15_000 });
       fs.closeSync(fd);
       assert.equal(r.status, 3);
       return fs.readFileSync(out, 'utf8').trim().split('\n');
@@ -101,6 +101,9 @@ test('when stderr is the journal (JOURNAL_STREAM = its dev:ino) every line carri
     assert.ok(json.some((l) => l.startsWith('<6>{') && l.includes('Starting keepalived-ts')), json.join('\n'));
     const text = run(true, 'text');
     assert.ok(text.some((l) => /^<3>\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: Configuration .* cannot be used - exiting$/.test(l)), text.join('\n'));
+    const file = fs.readFileSync(path.join(dir, 'file-text.log'), 'utf8').trim().split('\n');
+    assert.ok(file.length >= 3 && file.every((l) => /^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}: /.test(l)), `-g file: keepalived's text lines, no prefix: ${file.join('\n')}`);
+    assert.ok(fs.readFileSync(path.join(dir, 'file-json.log'), 'utf8').trim().split('\n').every((l) => JSON.parse(l).msg !== undefined), '-g file: JSON lines');
     const plain = run(false, 'json');
     assert.ok(plain.every((l) => l.startsWith('{')), 'no prefix when stderr is not the journal');
   } finally {
