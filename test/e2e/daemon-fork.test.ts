@@ -110,3 +110,23 @@ test('when stderr is the journal (JOURNAL_STREAM = its dev:ino) every line carri
     removeTempDir(dir);
   }
 });
+
+test('a worker thread\'s logger (actor hosts build their own) writes to the daemon\'s destinations: syslog with keepalived\'s ident, no console without -l', { timeout: 30_000 }, async () => {
+  const dir = makeTempDir('kts-worker-log-');
+  const sink = await syslogSink(path.join(dir, 'log.sock'));
+  try {
+    const logJs = path.join(repoRoot(), distDirName(), 'src', 'util', 'log.js');
+    const script = `const { createLogger } = require(${JSON.stringify(logJs)});
+createLogger({ daemon: true }).info('main thread line');
+const { Worker } = require('node:worker_threads');
+new Worker('require(' + JSON.stringify(${JSON.stringify(logJs)}) + ').createLogger({ name: "host:1" }).warn("(VI_1) worker thread line")', { eval: true });`;
+    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, KTS_SYSLOG_SOCKET: path.join(dir, 'log.sock') }, encoding: 'utf8', timeout: 15_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '', 'nothing on the console');
+    await until('worker line on syslog', () => sink.lines.find((l) => /^<140>.* Keepalived_vrrp\[\d+\]: \(VI_1\) worker thread line$/.test(l)), 5000);
+    assert.ok(sink.lines.some((l) => /^<142>.* Keepalived_vrrp\[\d+\]: main thread line$/.test(l)), sink.lines.join('\n'));
+  } finally {
+    sink.close();
+    removeTempDir(dir);
+  }
+});
