@@ -14,6 +14,8 @@
 
 #include <napi.h>
 
+#include "napi-errors.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -24,10 +26,13 @@
 
 namespace {
 
+using kts::ArgError;
+using kts::SysError;
+
 Napi::Value Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) {
-    Napi::TypeError::New(env, "open(path: string)").ThrowAsJavaScriptException();
+    ArgError(env, "open(path: string)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   std::string path = info[0].As<Napi::String>().Utf8Value();
@@ -35,9 +40,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   memset(&sun, 0, sizeof sun);
   sun.sun_family = AF_UNIX;
   if (path.size() >= sizeof sun.sun_path) {
-    Napi::Error e = Napi::Error::New(env, "syslog socket path too long: " + path);
-    e.Set("code", Napi::String::New(env, "E_SYSLOG_OPEN"));
-    e.ThrowAsJavaScriptException();
+    SysError(env, "E_IO_SOCKET", "syslog socket " + path, ENAMETOOLONG).ThrowAsJavaScriptException();
     return env.Undefined();
   }
   memcpy(sun.sun_path, path.data(), path.size());
@@ -49,11 +52,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
     errno = err;
   }
   if (fd < 0) {
-    int err = errno;
-    Napi::Error e = Napi::Error::New(env, "syslog socket " + path + ": " + strerror(err));
-    e.Set("code", Napi::String::New(env, "E_SYSLOG_OPEN"));
-    e.Set("errno", Napi::Number::New(env, err));
-    e.ThrowAsJavaScriptException();
+    SysError(env, "E_IO_SOCKET", "syslog socket " + path, errno).ThrowAsJavaScriptException();
     return env.Undefined();
   }
   return Napi::Number::New(env, fd);
@@ -62,7 +61,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
 Napi::Value Send(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsBuffer()) {
-    Napi::TypeError::New(env, "send(fd: number, data: Buffer)").ThrowAsJavaScriptException();
+    ArgError(env, "send(fd: number, data: Buffer)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   int fd = info[0].As<Napi::Number>().Int32Value();
