@@ -3,9 +3,9 @@
 // Builds our N-API addons (binding.gyp: native/packet.cc etc. → build/Release/kts_packet.node,
 // native/syslog.cc → kts_syslog.node) when one is missing or older than binding.gyp or a native
 // source (a checkout that gained a source file must not keep the old addon).
-// `npm install` already runs `node-gyp rebuild` for the root package because binding.gyp sits at
-// the repository root; this covers checkouts where install scripts were skipped
-// (`npm ci --ignore-scripts`, a copied node_modules). Set KTS_REBUILD_ADDON=1 to force a rebuild.
+// It is the only builder: package.json has `"gypfile": false`, so npm never runs `node-gyp rebuild`
+// by itself (an installed tarball ships the built addons and no compiler is needed); `npm install`
+// / `npm ci` run it through `prepare` → `npm run build`. Set KTS_REBUILD_ADDON=1 to force a rebuild.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
