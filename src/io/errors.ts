@@ -13,6 +13,7 @@ const IO_CODES = [
   'E_IO_SIGNAL', // a signal handler could not be installed
   'E_IO_NOTIFY', // a datagram to $NOTIFY_SOCKET could not be sent
   'E_NETLINK', // an rtnetlink request was rejected or the netlink socket failed
+  'E_IPVS_UNAVAILABLE', // the kernel has no IPVS (generic netlink family "IPVS" absent)
 ] as const;
 export type IoErrorCode = (typeof IO_CODES)[number];
 const isIoCode = (c: unknown): c is IoErrorCode => (IO_CODES as readonly unknown[]).includes(c);
