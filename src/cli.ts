@@ -34,6 +34,9 @@ const HELP = `Usage: keepalived-ts [OPTION...]
   -l, --log-console            Log messages to local console
   -D, --log-detail             Detailed log messages
   -g, --log-file=FILE          Also log to FILE
+  -G, --no-syslog              Don't log via syslog
+  -S, --log-facility=[0-7]     Set syslog facility to LOG_LOCAL[0-7]
+      --log-format=json|text   Console and log file lines as JSON or keepalived's text
   -n, --dont-fork              Don't fork the daemon process
   -d, --dump-conf              Dump the configuration data (--json: the typed model as JSON)
   -p, --pid=FILE               Use specified pidfile for parent process
@@ -54,6 +57,11 @@ const HELP = `Usage: keepalived-ts [OPTION...]
   -h, --help                   Display this help message
 `;
 
+/** The usage text (-h); the man page's OPTIONS are generated from it (scripts/build-man.js). */
+export function usageText(): string {
+  return HELP;
+}
+
 export function parseArgs(argv: string[]): CliOptions {
   const o: CliOptions = {
     configFile: DEFAULT_CONFIG, dontFork: false, logConsole: false, logDetail: false, vrrpOnly: false, checkOnly: false,
@@ -62,9 +70,9 @@ export function parseArgs(argv: string[]): CliOptions {
   };
   const short: Record<string, string> = {
     f: 'use-file', n: 'dont-fork', l: 'log-console', D: 'log-detail', g: 'log-file', P: 'vrrp', C: 'check', t: 'config-test',
-    d: 'dump-conf', p: 'pid', r: 'vrrp_pid', c: 'checkers_pid', i: 'config-id', v: 'version', h: 'help',
+    G: 'no-syslog', S: 'log-facility', d: 'dump-conf', p: 'pid', r: 'vrrp_pid', c: 'checkers_pid', i: 'config-id', v: 'version', h: 'help',
   };
-  const needsValue = new Set(['use-file', 'log-file', 'pid', 'vrrp_pid', 'checkers_pid', 'config-id', 'signum', 'format', 'control-socket', 'actor-threads', 'data-file', 'stats-file']);
+  const needsValue = new Set(['use-file', 'log-file', 'log-facility', 'log-format', 'pid', 'vrrp_pid', 'checkers_pid', 'config-id', 'signum', 'format', 'control-socket', 'actor-threads', 'data-file', 'stats-file']);
   const optionalValue = new Set(['config-test']);
   const items: [string, string | undefined][] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -104,6 +112,16 @@ export function parseArgs(argv: string[]): CliOptions {
       case 'log-console': o.logConsole = true; break;
       case 'log-detail': o.logDetail = true; break;
       case 'log-file': o.logFile = val; break;
+      case 'no-syslog': o.noSyslog = true; break;
+      case 'log-facility': {
+        if (!/^[0-7]$/.test(val!)) throw new UsageError(`invalid log facility '${val}': expected 0-7`);
+        o.logFacility = Number(val);
+        break;
+      }
+      case 'log-format':
+        if (val !== 'json' && val !== 'text') throw new UsageError(`--log-format: expected json or text, got '${val}'`);
+        o.logFormat = val;
+        break;
       case 'vrrp': o.vrrpOnly = true; break;
       case 'check': o.checkOnly = true; break;
       case 'config-test': o.configTest = true; if (val) o.logFile = val; break;
@@ -141,7 +159,7 @@ export function parseArgs(argv: string[]): CliOptions {
 export function daemonOptions(o: CliOptions): DaemonOptions {
   return {
     configFile: o.configFile, configId: o.configId, dontFork: o.dontFork, logConsole: o.logConsole, logDetail: o.logDetail,
-    logFile: o.logFile, vrrpOnly: o.vrrpOnly, checkOnly: o.checkOnly, pidFile: o.pidFile, vrrpPidFile: o.vrrpPidFile,
+    logFile: o.logFile, logFacility: o.logFacility, noSyslog: o.noSyslog, logFormat: o.logFormat, vrrpOnly: o.vrrpOnly, checkOnly: o.checkOnly, pidFile: o.pidFile, vrrpPidFile: o.vrrpPidFile,
     checkersPidFile: o.checkersPidFile, controlSocket: o.controlSocket, dontReleaseVrrp: o.dontReleaseVrrp,
     enableFaultInjection: o.enableFaultInjection, actorThreads: o.actorThreads,
     dataFile: o.dataFile, statsFile: o.statsFile,

@@ -18,6 +18,12 @@ export interface DaemonOptions {
   logConsole: boolean;
   logDetail: boolean;
   logFile?: string;
+  /** -S: syslog facility local0..local7 (keepalived's default: daemon, VRRP local1, checkers local2) */
+  logFacility?: number;
+  /** -G: no syslog */
+  noSyslog?: boolean;
+  /** --log-format: stderr and -g file lines as JSON or keepalived's text */
+  logFormat?: 'json' | 'text';
   vrrpOnly: boolean;
   checkOnly: boolean;
   pidFile?: string;

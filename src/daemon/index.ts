@@ -10,7 +10,7 @@ import { closeNetlink, listAddresses, SdNotifier } from '../io';
 import { monoNow } from '../actors/runtime';
 import { VRRP } from '../actors/kinds';
 import type { DaemonContext, DaemonOptions } from './context';
-import { writePidFiles, removePidFiles, forkToBackground, takeOverSignals } from './process';
+import { writePidFiles, removePidFiles, forkToBackground, takeOverSignals, signalReady } from './process';
 import type { SignalDispatcher } from './signal-dispatch';
 import { DumpFiles } from './dumps';
 import { buildDumpView } from './dump-view';
@@ -60,7 +60,10 @@ export class Daemon {
   private lastStatus = '';
 
   constructor(readonly opts: DaemonOptions) {
-    this.log = createLogger({ console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined });
+    this.log = createLogger({
+      daemon: true, console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined,
+      facility: opts.logFacility, noSyslog: opts.noSyslog, format: opts.logFormat,
+    });
     setLogger(this.log);
     this.vmacs = new VmacManager(this.log);
     this.ah = new AhAuth(this.log);
@@ -165,6 +168,7 @@ export class Daemon {
     this.signals.markReady();
     this.sd.ready(this.statusLine());
     this.sd.startWatchdog();
+    signalReady();
     return await new Promise<number>((resolve) => {
       this.exit = resolve;
     });
@@ -276,9 +280,6 @@ export class Daemon {
 }
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
-  if (!opts.dontFork) {
-    forkToBackground();
-    return 0;
-  }
+  if (!opts.dontFork) return forkToBackground(opts);
   return new Daemon(opts).start();
 }
