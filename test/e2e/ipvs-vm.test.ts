@@ -9,9 +9,8 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { findVmRun } from '../helpers/vm';
+import { runVmBatch } from '../helpers/vm';
 import { CASES, type VmCaseResult, type VmIoResult } from '../vm/ipvs-batch';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -22,20 +21,9 @@ let io: VmIoResult | undefined;
 let vmFailure: string | undefined;
 
 before(async () => {
-  const vmRun = findVmRun(ROOT);
-  const t0 = Date.now();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const code = await new Promise<number | null>((resolve) => {
-    const p = spawn(vmRun, ['-q', '--timeout', '280', '--', 'node', BATCH], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    p.stdout.on('data', (d: Buffer) => out.push(d));
-    p.stderr.on('data', (d: Buffer) => err.push(d));
-    p.on('error', (e) => { err.push(Buffer.from(String(e))); resolve(null); });
-    p.on('close', (c) => resolve(c));
-  });
-  const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  process.stdout.write(`# ipvs-vm: one VM run, ${secs} s wall time, exit ${code}\n`);
-  const text = Buffer.concat(out).toString();
+  const run = await runVmBatch(ROOT, BATCH, 280, 'ipvs-vm');
+  const { code } = run;
+  const text = run.stdout;
   for (const line of text.split('\n')) {
     if (line.startsWith('IPVS-RESULT ')) {
       const r = JSON.parse(line.slice('IPVS-RESULT '.length)) as VmCaseResult;
@@ -44,8 +32,8 @@ before(async () => {
     } else if (line.startsWith('IPVS-IO ')) io = JSON.parse(line.slice('IPVS-IO '.length)) as VmIoResult;
   }
   // 0: all cases matched; 1: some case differs (reported per test below); anything else: the VM or the batch broke
-  if (code !== 0 && code !== 1) vmFailure = `vm-run exited ${code}:\n${Buffer.concat(err).toString().slice(-4000)}`;
-  else if (results.size === 0) vmFailure = `the VM batch printed no result:\n${Buffer.concat(err).toString().slice(-4000)}`;
+  if (code !== 0 && code !== 1) vmFailure = `vm-run exited ${code}:\n${run.stderr.slice(-4000)}`;
+  else if (results.size === 0) vmFailure = `the VM batch printed no result:\n${run.stderr.slice(-4000)}`;
 });
 
 function result(name: string): VmCaseResult {

@@ -9,9 +9,8 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { findVmRun } from '../helpers/vm';
+import { runVmBatch } from '../helpers/vm';
 import { BOUND_MS, type DaemonRun } from '../vm/lvs-daemon-batch';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -23,26 +22,16 @@ const runs = new Map<string, DaemonRun>();
 let vmFailure: string | undefined;
 
 before(async () => {
-  const vmRun = findVmRun(ROOT);
-  const t0 = Date.now();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const code = await new Promise<number | null>((resolve) => {
-    const p = spawn(vmRun, ['-q', '--timeout', '400', '--', 'node', BATCH], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    p.stdout.on('data', (d: Buffer) => out.push(d));
-    p.stderr.on('data', (d: Buffer) => err.push(d));
-    p.on('error', (e) => { err.push(Buffer.from(String(e))); resolve(null); });
-    p.on('close', (c) => resolve(c));
-  });
-  process.stdout.write(`# lvs-daemon-vm: one VM run, ${((Date.now() - t0) / 1000).toFixed(1)} s wall time, exit ${code}\n`);
-  for (const line of Buffer.concat(out).toString().split('\n')) {
+  const run = await runVmBatch(ROOT, BATCH, 400, 'lvs-daemon-vm');
+  const { code } = run;
+  for (const line of run.stdout.split('\n')) {
     if (line.startsWith('LVS-DAEMON ')) {
       const r = JSON.parse(line.slice('LVS-DAEMON '.length)) as DaemonRun;
       runs.set(r.kind, r);
     }
   }
-  if (code !== 0 && code !== 1) vmFailure = `vm-run exited ${code}:\n${Buffer.concat(err).toString().slice(-4000)}`;
-  else if (runs.size !== 2) vmFailure = `the VM batch printed ${runs.size} of 2 results:\n${Buffer.concat(err).toString().slice(-4000)}`;
+  if (code !== 0 && code !== 1) vmFailure = `vm-run exited ${code}:\n${run.stderr.slice(-4000)}`;
+  else if (runs.size !== 2) vmFailure = `the VM batch printed ${runs.size} of 2 results:\n${run.stderr.slice(-4000)}`;
 });
 
 function both(): { ours: DaemonRun; ka: DaemonRun } {
