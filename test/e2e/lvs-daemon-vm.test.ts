@@ -5,7 +5,8 @@
  * real servers in their own namespaces). Compared: the settled table; the client reaching the real
  * servers through the VIP; the time until a refused and a dropped real server leaves the table and
  * comes back (printed beside keepalived's); a reload that changes one real server's weight changes
- * that line only; the table after SIGTERM. No VM, no pass.
+ * that line only; the table after SIGTERM. No VM, no pass. (The two-director pair, test/vm/lvs-pair.ts,
+ * is not asserted here yet: see its header.)
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';

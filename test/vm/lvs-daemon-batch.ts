@@ -16,6 +16,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { canonicalIpvsadm } from './ipvs-batch';
+import { pairRun } from './lvs-pair';
 
 export interface DaemonRun {
   kind: 'keepalived-ts' | 'keepalived';
@@ -202,14 +203,23 @@ async function main(): Promise<void> {
     servers.push(spawn('ip', ['netns', 'exec', n, process.execPath, join(dir, 'server.js'), a, n, modes[n]!], { stdio: 'ignore' }));
   }
   let failed = false;
+  const only = process.argv[2];
   try {
+    // `pair`: the two-director scenario alone (test/vm/lvs-pair.ts; not in the suite, see its header)
+    if (only === 'pair') {
+      const pair = await pairRun(root, dir);
+      if (pair.errors.length) failed = true;
+      process.stdout.write(`LVS-PAIR ${JSON.stringify(pair)}\n`);
+    }
     for (const kind of ['keepalived-ts', 'keepalived'] as const) {
+      if (only === 'pair') break;
       sh('ipvsadm -C');
       for (const m of Object.values(modes)) writeFileSync(m, 'up');
       const r = await runDaemon(kind, dir, root, modes);
       if (r.errors.length) failed = true;
       process.stdout.write(`LVS-DAEMON ${JSON.stringify(r)}\n`);
     }
+
   } finally {
     for (const s of servers) s.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

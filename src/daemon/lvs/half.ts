@@ -70,6 +70,9 @@ export class LvsHalf {
       this.ctx.log.error({ code: 'E_IPVS_UNAVAILABLE' }, 'IPVS: the kernel has no IPVS - the health checkers run and --dump-state shows the weights that would be set');
     }
     this.configure(this.cfg);
+    // instances reached their first state before IPVS was known: the sync daemon follows them now
+    this.vrrpKey = '';
+    this.onVrrpChange();
   }
 
   /** At start and reload: checker actors for the config, then the table. */
