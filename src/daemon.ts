@@ -14,7 +14,7 @@ import { parseConfig, formatDiagnostic, type KeepalivedConfig, type VrrpInstance
 import { createLogger, setLogger, type Logger } from './util/log';
 import { Supervisor, ControlServer, DEFAULT_CONTROL_SOCKET } from './supervisor';
 import {
-  openVrrpSocket, openPacketSocket, addAddress, removeAddress, listLinks, listAddresses, watchLinks,
+  openVrrpSocket, openPacketSocket, addAddress, removeAddress, listLinks, listAddresses, watchLinks, watchAddresses,
   closeNetlink, type VrrpSocket, type PacketSocket, type ReceivedAdvert, type Watcher, type LinkState,
   NftFirewall, nftSettings, nftVips, blocksVips,
 } from './io';
@@ -58,6 +58,22 @@ export interface DaemonOptions {
   /** SIGUSR1 / SIGUSR2 dump paths (keepalived: /tmp/keepalived.data, /tmp/keepalived.stats). */
   dataFile?: string;
   statsFile?: string;
+  /** -D twice */
+  logExtraDetail?: boolean;
+  /** -S: syslog facility (the log sinks use it) */
+  logFacility?: string;
+  /** -G */
+  noSyslog?: boolean;
+  /** -X: release VIPs on a transition caused by a signal (reload), even if this run did not add them */
+  releaseVips?: boolean;
+  /** -I */
+  dontReleaseIpvs?: boolean;
+  /** -R: a crashed actor is not restarted; the daemon stops */
+  dontRespawn?: boolean;
+  /** -a: log every address added or removed that netlink reports */
+  addressMonitoring?: boolean;
+  /** -e: a missing include file is an error */
+  includeCheck?: boolean;
 }
 
 const DEFAULT_PID_FILE = '/run/keepalived.pid';
@@ -68,6 +84,8 @@ const DEFAULT_PID_FILE = '/run/keepalived.pid';
  * (3 × advert_int + skew, ≥ 300 ms at advert_int 0.1) — the longest back-off is 100 ms. The generic
  * 10-in-60-s policy gave up on the 11th crash, leaving a silent MASTER holding its VIPs.
  */
+/** -R: no restart; the first crash is a fault, and the daemon stops. */
+const NO_RESPAWN_POLICY = { maxRestarts: 0, withinMs: 60_000, backoffMs: [0] };
 const VRRP_RESTART_POLICY = { maxRestarts: 100, withinMs: 60_000, backoffMs: [0, 0, 10, 50, 100] };
 /** keepalived never times out a notify script except STOP; we kill one still running after 30 s. */
 const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
@@ -125,6 +143,7 @@ export class Daemon {
   private readonly links = new Map<string, LinkState>();
   private readonly scripts = new Map<string, ScriptRec>();
   private linkWatch: Watcher | null = null;
+  private addrWatch: Watcher | null = null;
   private readonly vmacs: VmacManager;
   private readonly ah: AhAuth;
   /** vrrp_script/link monitors (pool 'checker'), notify/FIFO/SMTP notifiers (pool 'notifier') and the script pool their jobs run on */
@@ -155,7 +174,7 @@ export class Daemon {
   }
 
   private loadConfig(): KeepalivedConfig | null {
-    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: true });
+    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: true, includeCheck: this.opts.includeCheck });
     for (const d of r.diagnostics) {
       const line = formatDiagnostic(d);
       if (d.severity === 'error') this.log.error({ code: d.code, file: d.file, line: d.line }, line);
@@ -177,7 +196,7 @@ export class Daemon {
     await installStatic(cfg, this.log);
 
     this.sup = new Supervisor({ log: this.log, actorThreads: this.opts.actorThreads, enableFaultInjection: this.opts.enableFaultInjection });
-    this.sup.register('vrrp', { module: require.resolve('./actors/vrrp/actor'), pool: 'vrrp', restartPolicy: VRRP_RESTART_POLICY });
+    this.sup.register('vrrp', { module: require.resolve('./actors/vrrp/actor'), pool: 'vrrp', restartPolicy: this.opts.dontRespawn ? NO_RESPAWN_POLICY : VRRP_RESTART_POLICY });
     this.jobs = new ScriptJobs(this.sup, this.log, { kinds: [...Object.values(MONITOR_KINDS), ...Object.values(NOTIFIER_KINDS)], isInsecure: (a) => this.insecureScripts.has(a) });
     this.monitors = new MonitorDispatch(this.sup, this.log, this.jobs, { onChange: (c) => this.onMonitorChange(c) });
     this.fileProc = new FileProcessTrackers(this.sup, this.log, {
@@ -193,6 +212,15 @@ export class Daemon {
       this.log.error({ code: 'E_ACTOR_FAULT', actor: e.id, reason: e.reason }, `actor ${e.id} gave up after ${e.restarts} restarts: ${e.reason}`);
       if (e.kind === 'vrrp') this.onVrrpActorFault(e.id);
     });
+    if (this.opts.dontRespawn) {
+      // -R: keepalived's parent stops when a child dies ("VRRP child process(PID) died: Exiting")
+      const exit = (e: { id: string; reason: string }): void => {
+        this.log.error({ code: 'E_ACTOR_NO_RESPAWN', actor: e.id, reason: e.reason }, `actor ${e.id} died: Exiting`);
+        void this.stop('dont-respawn');
+      };
+      this.sup.on('restart', exit);
+      this.sup.on('fault', exit);
+    }
 
     this.setupNotifiers();
     this.planGroups();
@@ -200,6 +228,8 @@ export class Daemon {
     this.fileProc.configure(cfg, false); // init_file, first read of files and /proc before any instance runs
     for (const l of await listLinks().catch(() => [])) this.links.set(l.ifname, l);
     this.linkWatch = watchLinks((ev) => this.onLink(ev));
+    // -a: keepalived logs every address change netlink reports
+    if (this.opts.addressMonitoring) this.addrWatch = watchAddresses((ev) => this.log.info({ ifname: ev.ifname, address: ev.address }, `Netlink reflector reports IP ${ev.address} ${ev.type === 'new' ? 'added to' : 'removed from'} ${ev.ifname}`));
 
     for (const vi of cfg.vrrpInstances) {
       try {
@@ -654,6 +684,8 @@ export class Daemon {
       if (st0.masterPriority > st0.effectivePriority) this.log.info({ instance: name }, `(${name}) Master received advert from ${st0.masterAddress} with higher priority ${st0.masterPriority}, ours ${st0.effectivePriority}`);
       else this.log.info({ instance: name }, `(${name}) Master received advert from ${st0.masterAddress} with same priority ${st0.masterPriority} but higher IP address than ours`);
     }
+    // -X: leaving MASTER or not, an instance that is not MASTER releases its VIPs even if this run did not add them
+    if (this.opts.releaseVips && (to === 'BACKUP' || to === 'FAULT') && !inst.vipsHeld) this.execute(inst, { type: 'removeVips' });
     if (to === 'STOP') this.log.info({ instance: name, from, to, reason }, `(${name}) Stopped`);
     else this.log.info({ instance: name, from, to, reason }, `(${name}) Entering ${to} STATE${extra}`);
     if (to !== 'MASTER' && to !== 'BACKUP' && to !== 'FAULT' && to !== 'STOP') return;
@@ -1025,6 +1057,7 @@ export class Daemon {
     for (const p of this.pkts.values()) p.close();
     this.ah.close();
     this.linkWatch?.close();
+    this.addrWatch?.close();
     await this.control?.close().catch(() => undefined);
     if (!this.opts.dontReleaseVrrp) await removeStatic(this.cfg, this.log).catch(() => 0);
     closeNetlink();

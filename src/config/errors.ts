@@ -13,8 +13,13 @@ export class ConfigError extends KtsError {
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
   fatal = false;
+  fileError = false;
   add(severity: Severity, code: ConfigErrorCode, file: string, line: number, message: string): void {
     this.list.push({ severity, code, file, line, message });
+  }
+  /** A warning of ours that keepalived does not count (see Diagnostic.ours). */
+  note(code: ConfigErrorCode, file: string, line: number, message: string): void {
+    this.list.push({ severity: 'warning', code, file, line, message, ours: true });
   }
   error(code: ConfigErrorCode, file: string, line: number, message: string): void {
     this.add('error', code, file, line, message);

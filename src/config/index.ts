@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { Diagnostics, ConfigError, formatDiagnostic } from './errors';
 import { Lexer } from './lexer';
 import { buildTree } from './tree';
-import { ConfigBuilder, splitCommand } from './parse';
+import { ConfigBuilder, splitCommand, type Positions } from './parse';
+import { reportUnsupported } from './unsupported';
 import type { Diagnostic, KeepalivedConfig, NotifyCommand, ParseResult } from './model';
 
 export * from './model';
@@ -20,6 +21,8 @@ export interface ParseOptions {
   checkScripts?: boolean;
   /** parse this text instead of reading `file` (file is still used for names and relative includes) */
   text?: string;
+  /** -e: a missing include file is an error (keepalived's includea for every include) */
+  includeCheck?: boolean;
 }
 
 export function defaultConfigId(): string {
@@ -29,21 +32,23 @@ export function defaultConfigId(): string {
 /** Parses a configuration file. Never throws: everything is in `diagnostics`. */
 export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult {
   const d = new Diagnostics();
-  const lexer = new Lexer({ configId: opts.configId ?? defaultConfigId() }, d);
+  const lexer = new Lexer({ configId: opts.configId ?? defaultConfigId(), includeCheck: opts.includeCheck }, d);
   let config: KeepalivedConfig;
   try {
     if (opts.text !== undefined) lexer.readText(path.resolve(file), file, opts.text);
     else lexer.readMain(file);
     const tree = buildTree(lexer.lines, d);
-    config = new ConfigBuilder(d).build(tree, lexer.files);
-    if (!d.fatal) validate(config, d, opts);
+    const builder = new ConfigBuilder(d);
+    config = builder.build(tree, lexer.files);
+    reportUnsupported(tree, d);
+    if (!d.fatal) validate(config, d, opts, builder.positions);
   } catch (e) {
     // a bug in the parser must still surface as a configuration error, never as a crash
     d.error('E_CONFIG_SYNTAX', file, 0, `internal parser error: ${e instanceof Error ? e.message : String(e)}`);
     d.fatal = true;
     config = new ConfigBuilder(new Diagnostics()).build([], [file]);
   }
-  return { config, diagnostics: d.list, fatal: d.fatal };
+  return { config, diagnostics: d.list, fatal: d.fatal, ...(d.fileError ? { fileError: true } : {}) };
 }
 
 /** Parses and throws ConfigError on the first error (for callers that want all-or-nothing). */
@@ -94,7 +99,8 @@ function insecure(p: string): string | undefined {
   }
 }
 
-function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions): void {
+function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions, pos: Positions): void {
+  const where = (o: object, field: string, dflt: { file: string; line: number }): { file: string; line: number } => pos.get(o)?.[field] ?? dflt;
   const ifs = opts.checkInterfaces === false ? undefined : interfaceNames();
   let missingIf = false;
   const names = new Set<string>();
@@ -105,9 +111,18 @@ function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions): vo
     const key = `${vi.interface ?? ''}/${vi.family}/${vi.virtualRouterId}/${vi.unicastPeers.length ? 'u' : 'm'}`;
     if (vi.unicastPeers.length === 0 && vrids.has(key)) d.error('E_CONFIG_SYNTAX', vi.file, vi.line, `(${vi.name}) VRID ${vi.virtualRouterId} is already used on ${vi.interface} by ${vrids.get(key)}`);
     vrids.set(key, vi.name);
-    if (ifs && vi.interface && !ifs.has(vi.interface)) { missingIf = true; d.warn('E_CONFIG_REFERENCE', vi.file, vi.line, `WARNING - interface ${vi.interface} for vrrp_instance ${vi.name} doesn't exist`); }
+    if (ifs && vi.interface && !ifs.has(vi.interface)) {
+      missingIf = true;
+      const p = where(vi, 'interface', vi);
+      d.warn('E_CONFIG_REFERENCE', p.file, p.line, `WARNING - interface ${vi.interface} for vrrp_instance ${vi.name} doesn't exist`);
+    }
     if (vi.interface === 'lo') d.error('E_CONFIG_SYNTAX', vi.file, vi.line, `(${vi.name}) cannot use a loopback interface (lo) for vrrp - ignoring`);
-    for (const t of vi.trackInterfaces) if (ifs && !ifs.has(t.name)) { missingIf = true; d.warn('E_CONFIG_REFERENCE', vi.file, vi.line, `(${vi.name}) tracked interface ${t.name} doesn't exist`); }
+    for (const t of vi.trackInterfaces) {
+      if (!ifs || ifs.has(t.name)) continue;
+      missingIf = true;
+      const p = where(t, 'name', vi);
+      d.warn('E_CONFIG_REFERENCE', p.file, p.line, `(${vi.name}) tracked interface ${t.name} doesn't exist`);
+    }
     for (const a of [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded]) if (ifs && a.dev && !ifs.has(a.dev)) { missingIf = true; d.warn('E_CONFIG_REFERENCE', a.file, a.line, `WARNING - interface ${a.dev} for ip address ${a.address} doesn't exist`); }
     for (const t of vi.trackScripts) {
       const s = cfg.vrrpScripts[t.name];
@@ -147,7 +162,8 @@ function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions): vo
   for (const s of scripts) {
     const p = resolveScript(s.cmd.argv[0]);
     if (!p) {
-      d.warn('E_CONFIG_REFERENCE', s.file, s.line, `${s.what}: Cannot find script ${s.cmd.argv[0]} - disabling`);
+      // keepalived -t does not look for scripts; the daemon says this at start
+      d.note('E_CONFIG_REFERENCE', s.file, s.line, `${s.what}: Cannot find script ${s.cmd.argv[0]} - disabling`);
       continue;
     }
     found++;
@@ -165,12 +181,17 @@ function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions): vo
   }
 }
 
-/** keepalived -t exit status: 0 ok, 3 cannot run, 4 errors but will run, 5 script security. */
+/**
+ * keepalived 2.2.7's -t exit status (the binary, not the man page): 0 nothing reported, 4 only
+ * "cannot run" (an unreadable configuration), 5 any other diagnostic, warnings included (keepalived
+ * keeps the highest config_err_t and every warning outranks "cannot run"), 6 script security or a
+ * required include file missing. Our own remarks (`ours`) do not count.
+ */
 export function configTestExitCode(r: ParseResult): number {
-  if (r.fatal) return 3;
-  if (r.diagnostics.some((x) => x.code === 'E_CONFIG_SCRIPT_SECURITY')) return 5;
-  if (r.diagnostics.some((x) => x.severity === 'error')) return 4;
-  return 0;
+  const counted = r.diagnostics.filter((x) => !x.ours);
+  if (r.fileError || counted.some((x) => x.code === 'E_CONFIG_SCRIPT_SECURITY')) return 6;
+  if (counted.some((x) => x.code !== 'E_CONFIG_FILE')) return 5;
+  return r.fatal || counted.length ? 4 : 0;
 }
 
 export function formatDiagnostics(list: Diagnostic[]): string {

@@ -24,6 +24,8 @@ export interface Line {
 
 export interface LexOptions {
   configId: string;
+  /** -e / --all-config: every include behaves as includea (a missing file is an error) */
+  includeCheck?: boolean;
   /** maximum lines produced in total (generators can explode); default 2,000,000 */
   maxLines?: number;
 }
@@ -212,6 +214,8 @@ export function globFiles(pattern: string): string[] {
   return results;
 }
 
+/** keepalived's include types: r read errors, m missing file, w no match for a wildcard, b brace parts. */
+const INCLUDE_FLAGS: Record<string, string> = { include: '', includer: 'r', includem: 'rm', includew: 'rmw', includeb: 'rb', includea: 'rmwb' };
 const INCLUDE_WORDS = new Set(['include', 'includer', 'includem', 'includew', 'includeb', 'includea']);
 
 export class Lexer {
@@ -468,12 +472,15 @@ export class Lexer {
       const isPattern = hasGlob(pattern) || braceExpand(pattern).length > 1;
       const files = isPattern ? globFiles(pattern) : fs.existsSync(pattern) ? [pattern] : [];
       if (files.length === 0) {
-        // includer tolerates missing files (optional conf.d); the others report them
-        if (kind === 'includer' || (isPattern && kind === 'include')) {
-          this.diags.warn('E_CONFIG_INCLUDE_MISSING', shown, lineNo, `${kind}: no file matches '${a.text}'`);
-        } else {
-          this.diags.error('E_CONFIG_INCLUDE_MISSING', shown, lineNo, `${kind}: Config files missing '${a.text}'`);
-        }
+        // keepalived 2.2.7 open_glob_file: a missing file counts only for includem/w/a (or -e); a
+        // pattern that matches nothing only for includew/a; plain include and includer just say so
+        const flags = this.opts.includeCheck ? 'rmwb' : INCLUDE_FLAGS[kind] ?? '';
+        const counts = hasGlob(pattern) ? flags.includes('w') : flags.includes('m') || (flags.includes('b') && isPattern);
+        const msg = hasGlob(pattern) ? `${kind}: No config files matched '${a.text}'.` : `${kind}: Config files missing '${a.text}'.`;
+        if (counts) {
+          this.diags.error('E_CONFIG_INCLUDE_MISSING', shown, lineNo, msg);
+          this.diags.fileError = true;
+        } else if (!hasGlob(pattern)) this.diags.note('E_CONFIG_INCLUDE_MISSING', shown, lineNo, msg);
         continue;
       }
       for (const f of files) {

@@ -38,8 +38,18 @@ export function splitCommand(s: string): string[] {
 /** keepalived 2.2.7: the first rule without a preference gets 16384, each further one of the same family one less. */
 export const FIRST_DEFAULT_RULE_PRIORITY = 16384;
 
+/** Where a value was written, for diagnostics about it after the build (not part of the model). */
+export type Positions = WeakMap<object, Record<string, { file: string; line: number }>>;
+
 export class ConfigBuilder {
   constructor(private readonly d: Diagnostics) {}
+
+  readonly positions: Positions = new WeakMap();
+  private at(o: object, field: string, n: N): void {
+    let r = this.positions.get(o);
+    if (!r) this.positions.set(o, (r = {}));
+    r[field] = { file: n.file, line: n.line };
+  }
 
   /** Rules written without a preference, numbered at the end of build() in file order. */
   private unprioritized: { r: VirtualRule; n: N }[] = [];
@@ -364,7 +374,12 @@ export class ConfigBuilder {
   }
 
   private trackInterfaces(n: N): TrackInterface[] {
-    return this.trackList(n, 'track_interface').map((r) => ({ name: r.name, weight: r.weight ?? 0, reverse: r.reverse }));
+    const items = n.children ?? [];
+    return this.trackList(n, 'track_interface').map((r, i) => {
+      const t = { name: r.name, weight: r.weight ?? 0, reverse: r.reverse };
+      if (items[i]) this.at(t, 'name', items[i]);
+      return t;
+    });
   }
 
   private trackScripts(n: N): TrackScript[] {
@@ -600,7 +615,7 @@ export class ConfigBuilder {
             else this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `state: expected MASTER or BACKUP, got '${n.args[0] ?? ''}'`);
             break;
           }
-          case 'interface': if (this.need(n, 1, 'an interface name')) vi.interface = n.args[0]; break;
+          case 'interface': if (this.need(n, 1, 'an interface name')) { vi.interface = n.args[0]; this.at(vi, 'interface', n); } break;
           case 'virtual_router_id': { const v = this.int(n, 0, 1, 255); if (v !== undefined) vi.virtualRouterId = v; break; }
           case 'priority': { const v = this.int(n, 0, 1, 255); if (v !== undefined) vi.priority = v; else this.d.error('E_CONFIG_RANGE', n.file, n.line, `${P} Priority not valid! must be between 1 & 255. Using default 100`); break; }
           case 'advert_int': { const v = this.secs(n, 0, 0.01, 255); if (v !== undefined) { vi.advertInt = v; advertLine = n; } break; }
