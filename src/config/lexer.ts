@@ -31,6 +31,8 @@ export interface LexOptions {
 }
 
 const MAX_DEPTH = 32;
+/** No keepalived.conf line is anywhere near this long; tokenizing one that is costs seconds. */
+const MAX_LINE = 1_000_000;
 const MAX_INCLUDE_DEPTH = 32;
 
 /** Removes a comment that starts with # or ! outside quotes. */
@@ -260,6 +262,10 @@ export class Lexer {
     for (let i = 0; i < raw.length; i++) {
       if (this.overflow) return;
       const lineNo = i + 1;
+      if (raw[i].length > MAX_LINE) {
+        this.diags.error('E_CONFIG_RANGE', shown, lineNo, `line of ${raw[i].length} characters is longer than ${MAX_LINE} - ignored`);
+        continue;
+      }
       let s = stripComment(raw[i]);
       const def = /^\s*(@\^?\S+\s+)?\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(s);
       if (def && /\\\s*$/.test(def[3])) {

@@ -48,7 +48,10 @@ function mutate(text: string, rnd: () => number): string {
 }
 
 test('fuzz: 10,000 mutated configurations never crash the parser, only config diagnostics', () => {
-  const rnd = mulberry32(0x6b656570);
+  // KTS_FUZZ_SEED=N replays a run; the seed is printed so a failure can be reproduced
+  const seed = Number(process.env.KTS_FUZZ_SEED ?? 0x6b656570);
+  console.log(`config fuzz seed: ${seed} (KTS_FUZZ_SEED=${seed} to replay)`);
+  const rnd = mulberry32(seed);
   const base = seeds();
   const started = Date.now();
   for (let i = 0; i < 10_000; i++) {
