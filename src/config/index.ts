@@ -128,6 +128,9 @@ function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions, pos
       const s = cfg.vrrpScripts[t.name];
       if (!s || !s.script) d.warn('E_CONFIG_REFERENCE', vi.file, vi.line, `(${vi.name}) track script ${t.name} not found, ignoring...`);
     }
+    for (const r of vi.virtualRoutes) if (ifs && r.dev && !ifs.has(r.dev)) { missingIf = true; d.warn('E_CONFIG_REFERENCE', r.file, r.line, `WARNING - interface ${r.dev} for VROUTE nexthop doesn't exist`); }
+    const bfds = new Set((cfg.extra['bfd_instance'] ?? []).map((n) => n.args[0]));
+    for (const t of vi.trackBfds) if (!bfds.has(t.name)) d.warn('E_CONFIG_REFERENCE', vi.file, vi.line, `(${vi.name}) track bfd ${t.name} not found, ignoring...`);
     for (const t of vi.trackFiles) if (!cfg.trackFiles[t.name]) d.warn('E_CONFIG_REFERENCE', vi.file, vi.line, `(${vi.name}) track file ${t.name} not found, ignoring...`);
     for (const t of vi.trackProcesses) if (!cfg.trackProcesses[t.name]) d.warn('E_CONFIG_REFERENCE', vi.file, vi.line, `(${vi.name}) track process ${t.name} not found, ignoring...`);
   }

@@ -487,6 +487,7 @@ export class Lexer {
           this.diags.error('E_CONFIG_INCLUDE_MISSING', shown, lineNo, msg);
           this.diags.fileError = true;
         } else if (!hasGlob(pattern)) this.diags.note('E_CONFIG_INCLUDE_MISSING', shown, lineNo, msg);
+        else if (!fs.existsSync(path.dirname(pattern.split(/[*?[]/)[0] + 'x'))) this.diags.note('E_CONFIG_INCLUDE_MISSING', shown, lineNo, `${kind}: Config files missing '${a.text}'.`);
         continue;
       }
       for (const f of files) {

@@ -246,7 +246,13 @@ export class ConfigBuilder {
           }
           break;
         case 'smtp_helo_name': if (this.need(n, 1, 'a name')) g.smtpHeloName = n.args[0]; break;
-        case 'smtp_connect_timeout': g.smtpConnectTimeout = this.secs(n, 0, 0, 3600) ?? g.smtpConnectTimeout; break;
+        case 'smtp_connect_timeout': {
+          const t = this.secs(n, 0, 0, 3600);
+          // keepalived 2.2.7 corrects 0 (its message keeps its own spelling)
+          if (t === 0) this.d.warn('E_CONFIG_RANGE', n.file, n.line, 'smtp_conect_timeout must be greater than 0, setting to 1');
+          g.smtpConnectTimeout = t === 0 ? 1 : t ?? g.smtpConnectTimeout;
+          break;
+        }
         case 'smtp_starttls': {
           const v = n.args[0] ?? 'opportunistic';
           if (v === 'off' || v === 'opportunistic' || v === 'require') g.smtpStarttls = v;
@@ -259,7 +265,13 @@ export class ConfigBuilder {
         case 'notify_script_timeout': g.notifyScriptTimeout = this.secs(n, 0, 0, 86400) ?? g.notifyScriptTimeout; break;
         case 'enable_script_security': g.enableScriptSecurity = true; break;
         case 'script_user': if (this.need(n, 1, 'username [groupname]')) { g.scriptUser = n.args[0]; g.scriptGroup = n.args[1]; } break;
-        case 'vrrp_mcast_group4': { const a = this.ip(n, 0, 4); if (a) g.vrrpMcastGroup4 = a; break; }
+        case 'vrrp_mcast_group4': {
+          const a = this.ip(n, 0, 4);
+          const first = a ? Number(a.split('.')[0]) : 0;
+          if (a && (first < 224 || first > 239)) this.d.warn('E_CONFIG_SYNTAX', n.file, n.line, `vrrp_mcast_group4 [${a}] is not multicast. Skipping`);
+          else if (a) g.vrrpMcastGroup4 = a;
+          break;
+        }
         case 'vrrp_mcast_group6': { const a = this.ip(n, 0, 6); if (a) g.vrrpMcastGroup6 = a; break; }
         case 'vrrp_garp_master_delay': g.vrrpGarpMasterDelay = this.int(n, 0, 0, 86400) ?? g.vrrpGarpMasterDelay; break;
         case 'vrrp_garp_master_repeat': g.vrrpGarpMasterRepeat = this.int(n, 0, 0, 65535) ?? g.vrrpGarpMasterRepeat; break;
@@ -638,7 +650,14 @@ export class ConfigBuilder {
             break;
           case 'virtual_ipaddress': for (const c of this.items(n)) { const a = this.address(c); if (a) vi.virtualIpaddress.push(a); } break;
           case 'virtual_ipaddress_excluded': for (const c of this.items(n)) { const a = this.address(c); if (a) vi.virtualIpaddressExcluded.push(a); } break;
-          case 'virtual_routes': for (const c of this.items(n)) { const r = this.route(c); if (r) vi.virtualRoutes.push(r); } break;
+          case 'virtual_routes':
+            for (const c of this.items(n)) {
+              const r = this.route(c);
+              if (!r) continue;
+              vi.virtualRoutes.push(r);
+              if (!r.dev) this.d.warn('E_CONFIG_MISSING', c.file, c.line, `Warning - cannot track route ${r.to} with no interface specified, not tracking`);
+            }
+            break;
           case 'virtual_rules': for (const c of this.items(n)) { const r = this.rule(c); if (r) vi.virtualRules.push(r); } break;
           case 'track_interface': vi.trackInterfaces.push(...this.trackInterfaces(n)); break;
           case 'track_script': vi.trackScripts.push(...this.trackScripts(n)); break;
@@ -708,6 +727,7 @@ export class ConfigBuilder {
       return undefined;
     }
     if (!vi.interface && vi.unicastPeers.length === 0) this.d.warn('E_CONFIG_MISSING', b.file, b.line, `${P} no interface specified`);
+    if (vi.unicastSrcIp && vi.unicastPeers.length === 0) this.d.warn('E_CONFIG_MISSING', b.file, b.line, `${P} A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`);
     const fam = vi.virtualIpaddress[0]?.family ?? (vi.unicastSrcIp ? isIp(vi.unicastSrcIp) : vi.mcastSrcIp ? isIp(vi.mcastSrcIp) : 4);
     vi.family = (fam || 4) as 4 | 6;
     for (const a of vi.virtualIpaddress) {
@@ -747,7 +767,6 @@ export class ConfigBuilder {
     if (vi.strictMode) {
       const S = (msg: string): void => this.d.error('E_CONFIG_STRICT', b.file, b.line, `${P} ${msg}`);
       if (vi.authentication) { S('Strict mode does not support authentication. Ignoring.'); delete vi.authentication; }
-      if (vi.unicastPeers.length) { S('Unicast peers are not supported in strict mode'); }
       if (vi.virtualIpaddressExcluded.length) S('Strict mode does not support virtual_ipaddress_excluded');
       if (vi.state === 'MASTER' && vi.priority !== 255) { S('State MASTER must match being address owner'); vi.state = 'BACKUP'; }
       // keepalived 2.2.7 vrrp_complete_instance: VRRPv2 (RFC 3768) has no Accept_Mode; VRRPv3 keeps `accept`
