@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { parseConfig, configTestExitCode, formatDiagnostics, dumpConfigText, defaultConfigId } from './config';
-import type { DaemonOptions } from './daemon';
+import type { DaemonOptions } from './daemon/index';
 import { parseArgs, helpText, UsageError, DEFAULT_CONFIG, type CliOptions } from './options';
 
 export { parseArgs, UsageError, DEFAULT_CONFIG, type CliOptions };
@@ -76,6 +76,7 @@ async function genhash(args: string[]): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'genhash' || argv[0] === '-T' || argv[0] === '--genhash') return (await import('./lvs-tools/genhash')).genhashMain(argv.slice(1), argv[0] === 'genhash' ? 'genhash' : 'keepalived-ts --genhash');
   let o: CliOptions;
   try {
     o = parseArgs(argv);
@@ -115,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
     return mod.dumpState(opts);
   }
   if (o.configTest || o.dumpConf) return configTest(o);
-  const { runDaemon } = await import('./daemon');
+  const { runDaemon } = await import('./daemon/index');
   return runDaemon(daemonOptions(o));
 }
 

@@ -3,7 +3,7 @@
  * The parser (GNU getopt_long's rules, as keepalived's core/main.c uses them), `-h` and the man
  * page's OPTIONS section are all derived from OPTIONS below.
  */
-import type { DaemonOptions } from './daemon';
+import type { DaemonOptions } from './daemon/index';
 
 export const DEFAULT_CONFIG = '/etc/keepalived/keepalived.conf';
 

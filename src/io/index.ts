@@ -2,7 +2,7 @@
  * src/io — the only code that touches the kernel (raw sockets, AF_PACKET, rtnetlink). Main thread
  * only: raw-socket is not context-aware, and netlink sockets must not die with a worker.
  */
-export { IoError, type IoErrorCode } from './errors';
+export { IoError, alreadyDone, type IoErrorCode } from './errors';
 export {
   openVrrpSocket,
   VrrpSocket,
@@ -11,6 +11,10 @@ export {
   type ReceivedAdvert,
   type VrrpSocketOptions,
   type VrrpSocketStats,
+  openAhSocket,
+  type AhSocket,
+  type AhSocketOptions,
+  type ReceivedAhDatagram,
 } from './vrrp-socket';
 export { openPacketSocket, interfaceInfo, type PacketSocket } from './packet-socket';
 export { addAddress, removeAddress, listAddresses, type VipSpec, type AddressInfo, type ScopeName } from './netlink-addr';
@@ -22,7 +26,6 @@ export {
   createMacvlan,
   deleteLink,
   setLinkUp,
-  vmacAddress,
   type LinkState,
   type LinkInfo,
   type LinkEvent,
@@ -33,22 +36,16 @@ export {
 export {
   addRoute,
   removeRoute,
-  listRoutes,
   addRule,
   removeRule,
-  listRules,
   tableNumber,
   RTPROT_KEEPALIVED,
   type RouteSpec,
-  type RouteInfo,
   type RouteType,
   type RuleSpec,
-  type RuleInfo,
 } from './netlink-route';
 export { getIfSysctl, setIfSysctl } from './sysctl';
-export { openAhSocket, AhSocket, IPPROTO_AH, type AhSocketOptions, type ReceivedAhDatagram } from './ah-socket';
 export { closeNetlink } from './netlink';
-export { buildIpv4Header, parseIpv4, type Ipv4Parse } from './ip-header';
 export {
   NftFirewall,
   nftSettings,

@@ -5,7 +5,8 @@
  */
 import { FlagsNew, type rt } from 'netlink';
 import { IoError } from './errors';
-import { addrToBuffer, AF_INET, AF_INET6, bufferToAddr, familyOf, nlRequest } from './netlink';
+import { bufferToIp } from '../protocol';
+import { addrToBuffer, AF_INET, AF_INET6, familyOf, nlRequest } from './netlink';
 import { interfaceInfo } from './packet-socket';
 
 export type ScopeName = 'global' | 'site' | 'link' | 'host' | 'nowhere';
@@ -118,12 +119,12 @@ export function addressInfo(m: rt.AddressMessage, names: Map<number, string>): A
   const f = { ...(m.data.flags ?? {}), ...(m.attrs.flags ?? {}) } as Record<string, unknown>;
   return {
     family: fam,
-    address: bufferToAddr(a),
+    address: bufferToIp(a),
     prefixLen: m.data.prefixlen ?? 0,
     ifindex: m.data.index ?? 0,
     ifname: names.get(m.data.index ?? 0),
     label: m.attrs.label,
-    broadcast: m.attrs.broadcast ? bufferToAddr(m.attrs.broadcast) : undefined,
+    broadcast: m.attrs.broadcast ? bufferToIp(m.attrs.broadcast) : undefined,
     scope: scopeName(m.data.scope ?? 0),
     flags: Object.keys(f).filter((k) => f[k] === true),
   };

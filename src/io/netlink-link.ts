@@ -8,7 +8,7 @@ import { createRtNetlink, FlagsNew, rt, type NetlinkMessage, type RtNetlinkSocke
 import { log } from '../util/log';
 import { IoError, toIoError } from './errors';
 import { addressInfo, type AddressInfo, linkNames, listAddresses } from './netlink-addr';
-import { macToBuffer, macToString, MSG, nlRequest } from './netlink';
+import { linkAddress, macToBytes, MSG, nlRequest } from './netlink';
 import { interfaceInfo } from './packet-socket';
 
 export interface LinkState {
@@ -43,7 +43,7 @@ function linkState(m: rt.LinkMessage): LinkState {
   return {
     ifindex: m.data.index ?? 0,
     ifname: m.attrs.ifname ?? '',
-    mac: macToString(m.attrs.address),
+    mac: linkAddress(m.attrs.address),
     up: m.data.flags?.up === true,
     running: m.data.flags?.running === true,
     mtu: m.attrs.mtu,
@@ -132,12 +132,6 @@ export function watchAddresses(cb: (ev: AddressEvent) => void): Watcher {
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru';
 const MACVLAN_MODES: Record<MacvlanMode, number> = { private: 1, vepa: 2, bridge: 4, passthru: 8 };
 
-/** keepalived's VMAC address for a VRID: 00:00:5e:00:01:VRID (IPv4) / 00:00:5e:00:02:VRID (IPv6). */
-export function vmacAddress(vrid: number, family: 4 | 6 = 4): string {
-  if (!Number.isInteger(vrid) || vrid < 1 || vrid > 255) throw new IoError('E_IO_ARG', `bad VRID ${vrid}`);
-  return `00:00:5e:00:0${family === 4 ? 1 : 2}:${vrid.toString(16).padStart(2, '0')}`;
-}
-
 function nlattr(type: number, payload: Buffer): Buffer {
   const len = 4 + payload.length;
   const b = Buffer.alloc((len + 3) & ~3);
@@ -167,7 +161,7 @@ export async function createMacvlan(parent: string, name: string, mac: string, m
     nlattr(IFLA_INFO_DATA, nlattr(IFLA_MACVLAN_MODE, u32(MACVLAN_MODES[mode]))),
   ]);
   await nlRequest(`create macvlan ${name} on ${parent}`, (s) =>
-    s.newLink({}, { ifname: name, link: u32(parentIndex), address: macToBuffer(mac), linkinfo }, { flags: FlagsNew.CREATE | FlagsNew.EXCL }),
+    s.newLink({}, { ifname: name, link: u32(parentIndex), address: macToBytes(mac), linkinfo }, { flags: FlagsNew.CREATE | FlagsNew.EXCL }),
   );
 }
 

@@ -6,8 +6,8 @@
  */
 import { FlagsNew, type rt } from 'netlink';
 import { IoError } from './errors';
-import { addrToBuffer, AF_INET, AF_INET6, bufferToAddr, familyOf, nlRequest } from './netlink';
-import { scopeName, scopeNumber, type ScopeName } from './netlink-addr';
+import { addrToBuffer, AF_INET, AF_INET6, familyOf, nlRequest } from './netlink';
+import { scopeNumber, type ScopeName } from './netlink-addr';
 import { interfaceInfo } from './packet-socket';
 
 /** keepalived's RTPROT_KEEPALIVED */
@@ -41,21 +41,6 @@ export interface RouteSpec {
   onlink?: boolean;
 }
 
-export interface RouteInfo {
-  family: 4 | 6;
-  /** 'default' or 'PREFIX/LEN' */
-  to: string;
-  via?: string;
-  dev?: string;
-  ifindex?: number;
-  src?: string;
-  table: number;
-  metric?: number;
-  scope: ScopeName | number;
-  type: RouteType | number;
-  protocol: number;
-}
-
 export interface RuleSpec {
   family?: 4 | 6;
   from?: string;
@@ -69,15 +54,6 @@ export interface RuleSpec {
   oif?: string;
   /** default 'lookup' when table is set, else 'blackhole'-free `ip rule` default: lookup main */
   action?: 'lookup' | 'blackhole' | 'unreachable' | 'prohibit';
-}
-
-export interface RuleInfo {
-  family: 4 | 6;
-  from?: string;
-  to?: string;
-  table: number;
-  priority?: number;
-  action: number;
 }
 
 export function tableNumber(t: number | string | undefined): number {
@@ -139,36 +115,6 @@ export async function removeRoute(r: RouteSpec): Promise<void> {
   await nlRequest(`delete route ${what}`, (s) => s.delRoute(data, attrs));
 }
 
-const TYPE_NAMES = new Map(Object.entries(ROUTE_TYPES).map(([k, v]) => [v, k as RouteType]));
-
-/** Routes of every table (or one), as `ip route show table all` lists them (cache entries left out). */
-export async function listRoutes(opts: { family?: 4 | 6; table?: number | string } = {}): Promise<RouteInfo[]> {
-  const want = opts.table === undefined ? undefined : tableNumber(opts.table);
-  const msgs = await nlRequest('list routes', (s) => s.getRoutes());
-  const out: RouteInfo[] = [];
-  for (const m of msgs) {
-    const fam = m.data.family === AF_INET ? 4 : m.data.family === AF_INET6 ? 6 : undefined;
-    if (fam === undefined || (opts.family !== undefined && fam !== opts.family)) continue;
-    const table = m.attrs.table ?? m.data.table ?? 0;
-    if (want !== undefined && table !== want) continue;
-    const len = m.data.dstLen ?? 0;
-    const typeNum = Number(m.data.type ?? 0);
-    out.push({
-      family: fam,
-      to: m.attrs.dst ? `${bufferToAddr(m.attrs.dst)}/${len}` : 'default',
-      via: m.attrs.gateway ? bufferToAddr(m.attrs.gateway) : undefined,
-      ifindex: m.attrs.oif,
-      src: m.attrs.prefsrc ? bufferToAddr(m.attrs.prefsrc) : undefined,
-      table,
-      metric: m.attrs.priority,
-      scope: scopeName(Number(m.data.scope ?? 0)),
-      type: TYPE_NAMES.get(typeNum) ?? typeNum,
-      protocol: Number(m.data.protocol ?? 0),
-    });
-  }
-  return out;
-}
-
 const FR_ACT: Record<NonNullable<RuleSpec['action']>, number> = { lookup: 1, blackhole: 6, unreachable: 7, prohibit: 8 };
 
 function ruleMessage(r: RuleSpec): { data: rt.Rule; attrs: rt.RuleAttrs; what: string } {
@@ -206,16 +152,4 @@ export async function addRule(r: RuleSpec): Promise<void> {
 export async function removeRule(r: RuleSpec): Promise<void> {
   const { data, attrs, what } = ruleMessage(r);
   await nlRequest(`delete rule ${what}`, (s) => s.delRule(data, attrs));
-}
-
-export async function listRules(family: 4 | 6 = 4): Promise<RuleInfo[]> {
-  const msgs = await nlRequest('list rules', (s) => s.getRules({ family: family === 4 ? AF_INET : AF_INET6 }));
-  return msgs.map((m) => ({
-    family,
-    from: m.attrs.src ? `${bufferToAddr(m.attrs.src)}/${m.data.srcLen ?? 0}` : undefined,
-    to: m.attrs.dst ? `${bufferToAddr(m.attrs.dst)}/${m.data.dstLen ?? 0}` : undefined,
-    table: m.attrs.table ?? m.data.table ?? 0,
-    priority: m.attrs.priority,
-    action: Number(m.data.action ?? 0),
-  }));
 }

@@ -3,11 +3,10 @@
  * netlink socket aborts the whole process). One lazily created request socket is shared; each
  * watcher gets its own subscribed socket.
  */
-import net from 'node:net';
 import { createRtNetlink, rt, type RtNetlinkSocket } from 'netlink';
 import { log } from '../util/log';
 import { IoError, toIoError } from './errors';
-import { bytesToIpv4, ipv4ToBytes, ipv6ToBytes } from './ip-header';
+import { linkAddrText, parseIp, parseMac } from '../protocol';
 
 let shared: RtNetlinkSocket | undefined;
 
@@ -21,12 +20,7 @@ export function nl(): RtNetlinkSocket {
     }
     shared.socket.on('error', (e: Error) => {
       log().error({ err: e }, 'rtnetlink socket error; reopening on next request');
-      try {
-        shared?.socket.close();
-      } catch {
-        /* already closed */
-      }
-      shared = undefined;
+      closeNetlink();
     });
   }
   return shared;
@@ -75,48 +69,24 @@ export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const MSG = rt.MessageType;
 
-export function familyOf(addr: string): 4 | 6 {
-  const f = net.isIP(addr);
-  if (f !== 4 && f !== 6) throw new IoError('E_IO_ARG', `not an IP address: ${addr}`);
-  return f;
-}
-
+/** Address text to its 4 or 16 bytes; IoError E_IO_ARG if it is not an address. */
 export function addrToBuffer(addr: string): Buffer {
-  return familyOf(addr) === 4 ? ipv4ToBytes(addr) : ipv6ToBytes(addr);
+  const b = parseIp(addr);
+  if (!b) throw new IoError('E_IO_ARG', `not an IP address: ${addr}`);
+  return b;
 }
 
-/** Canonical text form (RFC 5952 for IPv6: lower case, longest zero run compressed). */
-export function bufferToAddr(b: Uint8Array): string {
-  if (b.length === 4) return bytesToIpv4(b);
-  const w: number[] = [];
-  for (let i = 0; i < 16; i += 2) w.push((b[i]! << 8) | b[i + 1]!);
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = w.map((x) => x.toString(16));
-  if (bestAt < 0) return hex.join(':');
-  return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`;
+export function familyOf(addr: string): 4 | 6 {
+  return addrToBuffer(addr).length === 4 ? 4 : 6;
 }
 
-export function macToString(b: Uint8Array | undefined): string | undefined {
-  if (!b || b.length === 0) return undefined;
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+export function macToBytes(mac: string): Buffer {
+  const b = parseMac(mac);
+  if (!b) throw new IoError('E_IO_ARG', `bad MAC address ${mac}`);
+  return b;
 }
 
-export function macToBuffer(mac: string): Buffer {
-  const parts = mac.split(':');
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) throw new IoError('E_IO_ARG', `bad MAC address ${mac}`);
-  return Buffer.from(parts.map((p) => parseInt(p, 16)));
+/** A link's hardware address as text; undefined when it has none. */
+export function linkAddress(b: Buffer | undefined): string | undefined {
+  return b && b.length > 0 ? linkAddrText(b) : undefined;
 }

@@ -1,10 +1,10 @@
 /**
  * What the VRRP and AH sockets share: the `raw-socket` binding (a NAN addon: main thread only), the
- * Linux socket option numbers they set, `struct ip_mreqn`, and a send that skips raw-socket's
- * writable-poll queue when it can.
+ * Linux socket option numbers they set, the IPv4 socket as keepalived configures it, the parse of
+ * what it receives, and a send that skips raw-socket's writable-poll queue when it can.
  */
-import { ipv4ToBytes } from './ip-header';
-import { toIoError } from './errors';
+import { decodeIpv4, ipToBuffer, VRRP_TOS, VRRP_TTL, type Ipv4Header } from '../protocol';
+import { IoError, toIoError } from './errors';
 
 export interface RawSocket {
   on(ev: 'message', cb: (buf: Buffer, source: string) => void): RawSocket;
@@ -45,13 +45,81 @@ export const IPV6_MULTICAST_ALL = 29;
 export const IPV6_PKTINFO = 50;
 export const IPV6_TCLASS = 67;
 
+function ipv4Bytes(addr: string): Buffer {
+  const b = ipToBuffer(addr);
+  if (b.length !== 4) throw new IoError('E_IO_ARG', `not an IPv4 address: ${addr}`);
+  return b;
+}
+
 /** struct ip_mreqn { in_addr imr_multiaddr; in_addr imr_address; int imr_ifindex; } */
-export function ipMreqn(group: string, local: string, ifindex: number): Buffer {
+function ipMreqn(group: string, local: string, ifindex: number): Buffer {
   const b = Buffer.alloc(12);
-  ipv4ToBytes(group).copy(b, 0);
-  ipv4ToBytes(local).copy(b, 4);
+  ipv4Bytes(group).copy(b, 0);
+  ipv4Bytes(local).copy(b, 4);
   b.writeInt32LE(ifindex, 8);
   return b;
+}
+
+/** setsockopt, failing with IoError E_IO_SOCKET that names the option and the interface. */
+export function setOpt(sock: RawSocket, ifname: string, level: number, opt: number, value: Buffer | number, name: string): void {
+  try {
+    if (typeof value === 'number') sock.setOption(level, opt, value);
+    else sock.setOption(level, opt, value, value.length);
+  } catch (e) {
+    throw toIoError('E_IO_SOCKET', `setsockopt(${name}) on ${ifname}`, e);
+  }
+}
+
+/** A raw socket of `protocol` bound to `ifname` (SO_BINDTODEVICE). Throws IoError E_IO_SOCKET. */
+export function openRaw(protocol: number, family: 4 | 6, ifname: string): RawSocket {
+  let sock: RawSocket;
+  try {
+    sock = raw.createSocket({ protocol, addressFamily: family === 4 ? raw.AddressFamily.IPv4 : raw.AddressFamily.IPv6, bufferSize: 65536 });
+  } catch (e) {
+    throw toIoError('E_IO_SOCKET', `socket(IPv${family}, SOCK_RAW, ${protocol})`, e);
+  }
+  try {
+    const name = Buffer.concat([Buffer.from(ifname, 'utf8'), Buffer.alloc(1)]);
+    setOpt(sock, ifname, SOL_SOCKET, SO_BINDTODEVICE, name, 'SO_BINDTODEVICE');
+  } catch (e) {
+    sock.close();
+    throw e;
+  }
+  return sock;
+}
+
+/**
+ * The IPv4 options keepalived 2.2.7 sets on its VRRP (112) and AH (51) sockets
+ * (open_vrrp_send_socket / open_vrrp_read_socket): IP_HDRINCL (the header is src/protocol's),
+ * IP_MULTICAST_ALL 0, IP_MULTICAST_LOOP 0, IP_TOS 0xc0 and IP_MULTICAST_TTL 255 (our header's
+ * win under IP_HDRINCL; set anyway, as keepalived does), IP_MULTICAST_IF (struct ip_mreqn) from
+ * `src`, and IP_ADD_MEMBERSHIP of `group` unless unicast peers are configured (group undefined).
+ * Closes the socket when one fails.
+ */
+export function configureIpv4(sock: RawSocket, ifname: string, ifindex: number, src: string | undefined, group: string | undefined): void {
+  try {
+    setOpt(sock, ifname, IPPROTO_IP, IP_HDRINCL, 1, 'IP_HDRINCL');
+    setOpt(sock, ifname, IPPROTO_IP, IP_MULTICAST_ALL, 0, 'IP_MULTICAST_ALL');
+    setOpt(sock, ifname, IPPROTO_IP, IP_MULTICAST_LOOP, 0, 'IP_MULTICAST_LOOP');
+    setOpt(sock, ifname, IPPROTO_IP, IP_TOS, VRRP_TOS, 'IP_TOS');
+    setOpt(sock, ifname, IPPROTO_IP, IP_MULTICAST_TTL, VRRP_TTL, 'IP_MULTICAST_TTL');
+    setOpt(sock, ifname, IPPROTO_IP, IP_MULTICAST_IF, ipMreqn('0.0.0.0', src ?? '0.0.0.0', ifindex), 'IP_MULTICAST_IF');
+    if (group) setOpt(sock, ifname, IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(group, '0.0.0.0', ifindex), 'IP_ADD_MEMBERSHIP');
+  } catch (e) {
+    sock.close();
+    throw e;
+  }
+}
+
+/**
+ * A datagram from an IPv4 raw socket, if it carries `protocol`: its header, and a copy of the
+ * whole datagram (raw-socket reuses one receive buffer) with the payload as a view into it.
+ */
+export function receivedIpv4(buf: Buffer, protocol: number): { header: Ipv4Header; datagram: Buffer; payload: Buffer } | null {
+  const ip = decodeIpv4(buf);
+  if (!ip.ok || ip.header.protocol !== protocol) return null;
+  const datagram = Buffer.from(buf.subarray(0, ip.header.totalLength));
+  return { header: ip.header, datagram, payload: datagram.subarray(ip.header.ihl * 4) };
 }
 
 /**

@@ -3,10 +3,12 @@
  * context-aware (DESIGN.md facts table), so it never loads in a worker.
  *
  * Options copy keepalived 2.2.7's open_vrrp_send_socket()/open_vrrp_read_socket():
- *  - IPv4: one raw socket for send and receive; SO_BINDTODEVICE, IP_HDRINCL (we build the header
- *    like vrrp_build_ip4: TOS 0xc0, DF clear, TTL 255, our own incrementing id), IP_MULTICAST_ALL 0,
- *    IP_MULTICAST_LOOP 0, IP_MULTICAST_IF (struct ip_mreqn), IP_ADD_MEMBERSHIP (struct ip_mreqn)
- *    unless unicast peers are configured.
+ *  - IPv4: one raw socket for send and receive, options as raw.ts configureIpv4; the header is
+ *    src/protocol's ipv4Advert (keepalived's vrrp_build_ip4) with our own incrementing id.
+ *  - IPv4 `auth_type AH`: keepalived opens an IPPROTO_AH (51) socket with the same options
+ *    (vrrp.c open_vrrp_read_socket); adverts then arrive as IPv4 + AH + VRRP. With `ah` this
+ *    socket is that one: it sends whole datagrams built by src/protocol and hands up whole
+ *    received datagrams ('datagram' events), since the AH ICV covers the IP header.
  *  - IPv6 send: raw-socket; SO_BINDTODEVICE, IPV6_CHECKSUM 6 (kernel fills the VRRP checksum with
  *    the real pseudo-header), IPV6_MULTICAST_HOPS/UNICAST_HOPS 255, IPV6_MULTICAST_LOOP 0,
  *    IPV6_MULTICAST_IF, IPV6_TCLASS 0xc0, sticky IPV6_PKTINFO when a source address is given.
@@ -17,21 +19,18 @@
  *    would bypass the kernel's per-interface group membership and duplicate IP parsing.)
  */
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
 import os from 'node:os';
 import { log } from '../util/log';
+import { ipFamily, ipToBuffer, ipv4Advert, IPPROTO_AH, IPPROTO_VRRP, VRRP_MCAST_V4, VRRP_MCAST_V6, VRRP_TOS } from '../protocol';
 import { addon, type NativeVrrp6Receiver } from './addon';
 import { IoError, toIoError } from './errors';
-import { buildIpv4Header, IPPROTO_VRRP, ipv4ToBytes, ipv6ToBytes, parseIpv4, VRRP_TOS } from './ip-header';
+import { interfaceInfo } from './packet-socket';
 import {
-  raw, rawSend, ipMreqn, type RawSocket, SOL_SOCKET, SO_RCVBUF, SO_BINDTODEVICE, IPPROTO_IP, IP_TOS, IP_HDRINCL, IP_MULTICAST_IF,
-  IP_MULTICAST_TTL, IP_MULTICAST_LOOP, IP_ADD_MEMBERSHIP, IP_MULTICAST_ALL, IPPROTO_IPV6, IPV6_CHECKSUM, IPV6_UNICAST_HOPS,
-  IPV6_MULTICAST_IF, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_LOOP, IPV6_MULTICAST_ALL, IPV6_PKTINFO, IPV6_TCLASS,
+  configureIpv4, openRaw, rawSend, receivedIpv4, setOpt, type RawSocket, SOL_SOCKET, SO_RCVBUF, IPPROTO_IPV6, IPV6_CHECKSUM,
+  IPV6_UNICAST_HOPS, IPV6_MULTICAST_IF, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_LOOP, IPV6_MULTICAST_ALL, IPV6_PKTINFO, IPV6_TCLASS,
 } from './raw';
 
-
-export const VRRP_MCAST_V4 = '224.0.0.18';
-export const VRRP_MCAST_V6 = 'ff02::12';
+export { VRRP_MCAST_V4, VRRP_MCAST_V6 };
 
 export interface VrrpSocketOptions {
   family: 4 | 6;
@@ -43,6 +42,17 @@ export interface VrrpSocketOptions {
   unicastSrc?: string;
   /** unicast_peer list: adverts go to each peer instead of the group, and no group is joined */
   unicastPeers?: string[];
+  /** IPv4 only: the IPPROTO_AH socket of `auth_type AH` (see above) */
+  ah?: boolean;
+}
+
+/** What the AH socket hands up: the whole IPv4 datagram, header + AH + VRRP. */
+export interface ReceivedAhDatagram {
+  src: string;
+  dst: string;
+  ttl: number;
+  datagram: Buffer;
+  ifname: string;
 }
 
 export interface ReceivedAdvert {
@@ -68,6 +78,7 @@ export interface VrrpSocketStats {
 
 export interface VrrpSocketEvents {
   advert: [ReceivedAdvert];
+  datagram: [ReceivedAhDatagram];
   error: [IoError];
 }
 
@@ -79,6 +90,8 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
   readonly src: string | undefined;
   readonly group: string | undefined;
   readonly peers: readonly string[];
+  /** IP protocol: 112, or 51 for the AH socket */
+  readonly protocol: number;
   readonly stats: VrrpSocketStats = { rxPackets: 0, rxMalformed: 0, rxTruncated: 0, rxErrors: 0, txPackets: 0, txErrors: 0 };
   private ipId = 0;
   private closed = false;
@@ -89,36 +102,24 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
     super();
     this.family = opts.family;
     this.ifname = opts.ifname;
+    if (opts.ah && opts.family !== 4) throw new IoError('E_IO_ARG', 'AH authentication is IPv4 only');
+    this.protocol = opts.ah ? IPPROTO_AH : IPPROTO_VRRP;
     this.peers = [...(opts.unicastPeers ?? [])];
     for (const p of this.peers) checkFamily(p, opts.family, 'unicast peer');
     this.group = this.peers.length > 0 ? undefined : (opts.mcastGroup ?? (opts.family === 4 ? VRRP_MCAST_V4 : VRRP_MCAST_V6));
     if (this.group) checkFamily(this.group, opts.family, 'multicast group');
     if (opts.unicastSrc) checkFamily(opts.unicastSrc, opts.family, 'source address');
-    this.ifindex = interfaceIndex(opts.ifname);
+    this.ifindex = interfaceInfo(opts.ifname).ifindex;
     this.src = opts.unicastSrc ?? (opts.family === 4 ? firstIpv4(opts.ifname) : undefined);
 
-    try {
-      this.sock = raw.createSocket({
-        protocol: IPPROTO_VRRP,
-        addressFamily: opts.family === 4 ? raw.AddressFamily.IPv4 : raw.AddressFamily.IPv6,
-        bufferSize: 65536,
-      });
-    } catch (e) {
-      throw toIoError('E_IO_SOCKET', `socket(IPv${opts.family}, SOCK_RAW, 112)`, e);
-    }
-    this.sock.on('error', (e) => this.fail(toIoError('E_IO_RECV', `VRRP socket on ${this.ifname}`, e)));
-    try {
-      this.setOpt(SOL_SOCKET, SO_BINDTODEVICE, cstring(opts.ifname), 'SO_BINDTODEVICE');
-      if (opts.family === 4) this.configureV4();
-      else this.configureV6();
-    } catch (e) {
-      this.sock.close();
-      throw e;
-    }
+    this.sock = openRaw(this.protocol, opts.family, opts.ifname);
+    this.sock.on('error', (e) => this.fail(toIoError('E_IO_RECV', `${this.what} on ${this.ifname}`, e)));
     if (opts.family === 4) {
+      configureIpv4(this.sock, this.ifname, this.ifindex, this.src, this.group);
       this.sock.on('message', (buf) => this.onV4(buf));
       this.rx6 = undefined;
     } else {
+      this.configureV6();
       // The raw-socket IPv6 socket only sends; adverts are read by the addon's recvmsg() socket.
       this.sock.pauseRecv();
       try {
@@ -139,6 +140,7 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
    */
   async send(payload: Buffer, dst?: string, opts: { ipId?: number } = {}): Promise<void> {
     if (this.closed) throw new IoError('E_IO_CLOSED', `VRRP socket on ${this.ifname} is closed`);
+    if (this.protocol === IPPROTO_AH) throw new IoError('E_IO_ARG', 'the AH socket sends whole datagrams (sendDatagram)');
     const targets = dst ? [dst] : this.group ? [this.group] : [...this.peers];
     if (targets.length === 0) throw new IoError('E_IO_ARG', 'no destination: neither group nor unicast peers');
     for (const t of targets) checkFamily(t, this.family, 'destination');
@@ -151,12 +153,19 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
       }
     }
     for (const t of targets) {
-      const pkt =
-        this.family === 4
-          ? Buffer.concat([buildIpv4Header({ src: this.src ?? '0.0.0.0', dst: t, id, payloadLength: payload.length }), payload])
-          : payload;
-      await rawSend(this.sock, pkt, t, this.stats, `VRRP send to ${t} on ${this.ifname}`);
+      const pkt = this.family === 4 ? ipv4Advert(payload, { src: this.src ?? '0.0.0.0', dst: t, id }) : payload;
+      await this.sendDatagram(pkt, t);
     }
+  }
+
+  /** Sends one datagram as it is (IPv4: header included, e.g. an AH advert from src/protocol) to `dst`. */
+  sendDatagram(datagram: Buffer, dst: string): Promise<void> {
+    if (this.closed) return Promise.reject(new IoError('E_IO_CLOSED', `${this.what} on ${this.ifname} is closed`));
+    return rawSend(this.sock, datagram, dst, this.stats, `${this.what} send to ${dst} on ${this.ifname}`);
+  }
+
+  private get what(): string {
+    return this.protocol === IPPROTO_AH ? 'AH socket' : 'VRRP socket';
   }
 
   /** Restarts the IPv4 id sequence (next packet gets id 1). */
@@ -175,59 +184,41 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
     this.rx6?.close();
   }
 
-  private configureV4(): void {
-    const ifindex = this.ifindex;
-    this.setOpt(IPPROTO_IP, IP_HDRINCL, 1, 'IP_HDRINCL');
-    this.setOpt(IPPROTO_IP, IP_MULTICAST_ALL, 0, 'IP_MULTICAST_ALL');
-    this.setOpt(IPPROTO_IP, IP_MULTICAST_LOOP, 0, 'IP_MULTICAST_LOOP');
-    // With IP_HDRINCL our header's TOS/TTL win; set them anyway, as keepalived does.
-    this.setOpt(IPPROTO_IP, IP_TOS, VRRP_TOS, 'IP_TOS');
-    this.setOpt(IPPROTO_IP, IP_MULTICAST_TTL, 255, 'IP_MULTICAST_TTL');
-    this.setOpt(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn('0.0.0.0', this.src ?? '0.0.0.0', ifindex), 'IP_MULTICAST_IF');
-    if (this.group) this.setOpt(IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(this.group, '0.0.0.0', ifindex), 'IP_ADD_MEMBERSHIP');
-  }
-
   private configureV6(): void {
-    this.setOpt(IPPROTO_IPV6, IPV6_CHECKSUM, 6, 'IPV6_CHECKSUM');
-    this.setOpt(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255, 'IPV6_MULTICAST_HOPS');
-    this.setOpt(IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255, 'IPV6_UNICAST_HOPS');
-    this.setOpt(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, 'IPV6_MULTICAST_LOOP');
-    this.setOpt(IPPROTO_IPV6, IPV6_MULTICAST_IF, this.ifindex, 'IPV6_MULTICAST_IF');
-    this.setOpt(IPPROTO_IPV6, IPV6_TCLASS, VRRP_TOS, 'IPV6_TCLASS');
-    // This socket never reads: keep the kernel from queueing adverts on it.
-    this.setOpt(IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0, 'IPV6_MULTICAST_ALL');
-    this.setOpt(SOL_SOCKET, SO_RCVBUF, 0, 'SO_RCVBUF');
-    if (this.src) {
-      // raw-socket has no bind(): a sticky IPV6_PKTINFO (RFC 3542 §6) pins source and interface.
-      const pi = Buffer.alloc(20);
-      ipv6ToBytes(this.src).copy(pi, 0);
-      pi.writeInt32LE(this.ifindex, 16);
-      this.setOpt(IPPROTO_IPV6, IPV6_PKTINFO, pi, 'IPV6_PKTINFO');
-    }
-  }
-
-  private setOpt(level: number, opt: number, value: Buffer | number, name: string): void {
+    const set = (level: number, opt: number, value: Buffer | number, name: string): void => setOpt(this.sock, this.ifname, level, opt, value, name);
     try {
-      if (typeof value === 'number') this.sock.setOption(level, opt, value);
-      else this.sock.setOption(level, opt, value, value.length);
+      set(IPPROTO_IPV6, IPV6_CHECKSUM, 6, 'IPV6_CHECKSUM');
+      set(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255, 'IPV6_MULTICAST_HOPS');
+      set(IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255, 'IPV6_UNICAST_HOPS');
+      set(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, 'IPV6_MULTICAST_LOOP');
+      set(IPPROTO_IPV6, IPV6_MULTICAST_IF, this.ifindex, 'IPV6_MULTICAST_IF');
+      set(IPPROTO_IPV6, IPV6_TCLASS, VRRP_TOS, 'IPV6_TCLASS');
+      // This socket never reads: keep the kernel from queueing adverts on it.
+      set(IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0, 'IPV6_MULTICAST_ALL');
+      set(SOL_SOCKET, SO_RCVBUF, 0, 'SO_RCVBUF');
+      if (this.src) {
+        // raw-socket has no bind(): a sticky IPV6_PKTINFO (RFC 3542 §6) pins source and interface.
+        const pi = Buffer.alloc(20);
+        ipToBuffer(this.src).copy(pi, 0);
+        pi.writeInt32LE(this.ifindex, 16);
+        set(IPPROTO_IPV6, IPV6_PKTINFO, pi, 'IPV6_PKTINFO');
+      }
     } catch (e) {
-      throw toIoError('E_IO_SOCKET', `setsockopt(${name}) on ${this.ifname}`, e);
+      this.sock.close();
+      throw e;
     }
   }
 
   private onV4(buf: Buffer): void {
-    try {
-      const ip = parseIpv4(buf);
-      if (!ip.ok || ip.protocol !== IPPROTO_VRRP) {
-        this.stats.rxMalformed++;
-        return;
-      }
-      this.stats.rxPackets++;
-      this.deliver({ family: 4, src: ip.src, dst: ip.dst, ttl: ip.ttl, payload: ip.payload, ifname: this.ifname });
-    } catch (e) {
+    const d = receivedIpv4(buf, this.protocol);
+    if (!d) {
       this.stats.rxMalformed++;
-      log().warn({ err: e, ifname: this.ifname }, 'dropping unparsable IPv4 VRRP datagram');
+      return;
     }
+    this.stats.rxPackets++;
+    const { src, dst, ttl } = d.header;
+    if (this.protocol === IPPROTO_AH) this.deliver('datagram', { src, dst, ttl, datagram: d.datagram, ifname: this.ifname });
+    else this.deliver('advert', { family: 4, src, dst, ttl, payload: d.payload, ifname: this.ifname });
   }
 
   private onV6(err: string | null, payload?: Buffer, src?: string, dst?: string, hop?: number, trunc?: boolean): void {
@@ -245,15 +236,15 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
       return;
     }
     this.stats.rxPackets++;
-    this.deliver({ family: 6, src, dst, ttl: hop ?? -1, payload, ifname: this.ifname });
+    this.deliver('advert', { family: 6, src, dst, ttl: hop ?? -1, payload, ifname: this.ifname });
   }
 
   /** Listener exceptions are logged, never thrown back into raw-socket or the addon. */
-  private deliver(a: ReceivedAdvert): void {
+  private deliver<K extends 'advert' | 'datagram'>(event: K, a: VrrpSocketEvents[K][0]): void {
     try {
-      this.emit('advert', a);
+      (this.emit as (k: K, a: VrrpSocketEvents[K][0]) => boolean)(event, a);
     } catch (e) {
-      log().error({ err: e, ifname: this.ifname }, 'advert listener threw');
+      log().error({ err: e, ifname: this.ifname }, `${event} listener threw`);
     }
   }
 
@@ -271,21 +262,23 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   return new VrrpSocket(opts);
 }
 
-function cstring(s: string): Buffer {
-  return Buffer.concat([Buffer.from(s, 'utf8'), Buffer.alloc(1)]);
+/** Options of the `auth_type AH` socket (IPv4): `src` is the advert source (IP_MULTICAST_IF). */
+export interface AhSocketOptions {
+  ifname: string;
+  mcastGroup?: string;
+  unicastPeers?: string[];
+  src?: string;
 }
 
+export type AhSocket = VrrpSocket;
+
+/** The IPPROTO_AH socket of an `auth_type AH` instance: send with sendDatagram, receive 'datagram' events. */
+export function openAhSocket(opts: AhSocketOptions): AhSocket {
+  return new VrrpSocket({ family: 4, ifname: opts.ifname, mcastGroup: opts.mcastGroup, unicastPeers: opts.unicastPeers, unicastSrc: opts.src, ah: true });
+}
 
 function checkFamily(addr: string, family: 4 | 6, what: string): void {
-  if (net.isIP(addr.split('%')[0] ?? '') !== family) throw new IoError('E_IO_ARG', `${what} ${addr} is not an IPv${family} address`);
-}
-
-function interfaceIndex(ifname: string): number {
-  try {
-    return addon().interfaceInfo(ifname).ifindex;
-  } catch (e) {
-    throw toIoError('E_IO_NO_INTERFACE', `interface ${ifname}`, e);
-  }
+  if (ipFamily(addr) !== family) throw new IoError('E_IO_ARG', `${what} ${addr} is not an IPv${family} address`);
 }
 
 /** The interface's primary IPv4 address (what keepalived uses when no mcast_src_ip is set). */

@@ -56,16 +56,20 @@ function parseIpv6(text: string): Buffer | null {
   return out;
 }
 
+/** 4 bytes for an IPv4 address, 16 for an IPv6 one (a %zone is dropped); null if the text is not an address. */
+export function parseIp(text: string): Buffer | null {
+  return text.includes(':') ? parseIpv6(text) : parseIpv4(text);
+}
+
 /** 4 bytes for an IPv4 address, 16 for an IPv6 one. */
 export function ipToBuffer(text: string): Buffer {
-  const b = text.includes(':') ? parseIpv6(text) : parseIpv4(text);
-  return b ?? bad(text, 'IP');
+  return parseIp(text) ?? bad(text, 'IP');
 }
 
 /** 4 or 6, or null if the text is not an address. */
 export function ipFamily(text: string): 4 | 6 | null {
-  if (text.includes(':')) return parseIpv6(text) ? 6 : null;
-  return parseIpv4(text) ? 4 : null;
+  const b = parseIp(text);
+  return b ? (b.length === 4 ? 4 : 6) : null;
 }
 
 /** Text of a 4- or 16-byte address; IPv6 in RFC 5952 canonical form. */
@@ -97,13 +101,23 @@ export function canonicalIp(text: string): string {
   return bufferToIp(ipToBuffer(text));
 }
 
-export function macToBuffer(text: string): Buffer {
+/** Six bytes of a MAC written as six colon- (or dash-) separated hex bytes; null otherwise. */
+export function parseMac(text: string): Buffer | null {
   const parts = text.split(/[:-]/);
-  if (parts.length !== 6 || !parts.every((p) => /^[0-9a-fA-F]{1,2}$/.test(p))) bad(text, 'MAC');
+  if (parts.length !== 6 || !parts.every((p) => /^[0-9a-fA-F]{1,2}$/.test(p))) return null;
   return Buffer.from(parts.map((p) => parseInt(p, 16)));
+}
+
+export function macToBuffer(text: string): Buffer {
+  return parseMac(text) ?? bad(text, 'MAC');
+}
+
+/** Colon-separated lowercase hex of a link-layer address of any length (a MAC, a tunnel's IPv4 or IPv6 bytes). */
+export function linkAddrText(buf: Buffer): string {
+  return [...buf].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 export function bufferToMac(buf: Buffer): string {
   if (buf.length !== 6) throw new KtsError('E_ADDR', `MAC must be 6 bytes, got ${buf.length}`);
-  return [...buf].map((b) => b.toString(16).padStart(2, '0')).join(':');
+  return linkAddrText(buf);
 }

@@ -13,7 +13,6 @@
  * Sequence-number replay state lives with the caller (pass lastSeq to verifyAh).
  */
 import { createHmac } from 'node:crypto';
-import { ipToBuffer } from './addresses';
 import { inetChecksum } from './checksum';
 import { authDataOf } from './vrrp';
 import { KtsError } from '../util/errors';
@@ -50,11 +49,14 @@ export function ahIcv(packet: Buffer, authPass: string, unicast: boolean): Buffe
   return createHmac('md5', authDataOf(authPass)).update(head).update(packet.subarray(ihl + AH_LEN)).digest().subarray(0, ICV_LEN);
 }
 
+/** What signing needs: the sequence number, auth_pass, and whether unicast peers are configured (TTL zeroed in the ICV). */
+export interface AhSign { seq: number; authPass: string; unicast: boolean }
+
 /**
  * Insert an AH header into a complete IPv4 packet (20-byte header, protocol 112) and sign it:
  * returns the new packet with protocol 51, total length +24 and a fresh header checksum.
  */
-export function addAh(ipPacket: Buffer, o: { seq: number; authPass: string; unicast: boolean }): Buffer {
+export function addAh(ipPacket: Buffer, o: AhSign): Buffer {
   const ihl = (ipPacket[0] & 0x0f) * 4;
   if (ipPacket.length < ihl || ipPacket[9] !== 112) throw new KtsError('E_AH', 'addAh needs an IPv4 VRRP packet');
   if (!Number.isInteger(o.seq) || o.seq < 0 || o.seq > 0xffffffff) throw new KtsError('E_RANGE', `AH seq ${o.seq}`);
@@ -94,5 +96,3 @@ export function verifyAh(packet: Buffer, o: { authPass: string; unicast: boolean
   return { ok: true, seq: ah.header.seq };
 }
 
-/** SPI keepalived uses for a source address. */
-export function spiOf(src: string): number { return ipToBuffer(src).readUInt32BE(0); }

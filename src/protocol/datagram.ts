@@ -4,8 +4,8 @@
  * message; use decodeVrrp with addresses and hop limit from the ancillary data.)
  */
 import { decodeIpv4, encodeIpv4, Ipv4Header } from './ipv4';
-import { addAh, AhHeader, decodeAh, IPPROTO_AH } from './ah';
-import { decodeVrrp, encodeVrrp, IPPROTO_VRRP, VrrpDropReason, VrrpEncodeInput, VrrpPacket, VRRP_MCAST_V4, VRRP_TTL } from './vrrp';
+import { addAh, AhHeader, AhSign, decodeAh, IPPROTO_AH } from './ah';
+import { decodeVrrp, encodeVrrp, IPPROTO_VRRP, VrrpDropReason, VrrpEncodeInput, VrrpPacket, VRRP_MCAST_V4, VRRP_TOS, VRRP_TTL } from './vrrp';
 
 export type VrrpDatagram = { ok: true; ip: Ipv4Header; ah?: AhHeader; packet: VrrpPacket };
 
@@ -26,17 +26,27 @@ export function decodeVrrpDatagram(buf: Buffer, opts: { v3ChecksumAsV2?: boolean
   return v.ok ? { ok: true, ip: ip.header, packet: v.packet } : v;
 }
 
+/** The IPv4 header fields of an advert that vary; the rest are keepalived's fixed ones. */
+export interface AdvertIpv4 { src: string; dst: string; id: number; ttl?: number; tos?: number }
+
 /**
- * keepalived's IPv4 advert (vrrp_build_ip4): TOS 0xc0, DF clear, TTL 255 unless set
- * (unicast_ttl), protocol 112, or 51 with an AH header when `ah` is given (v2 auth_type AH).
+ * keepalived's IPv4 header around a VRRP message (vrrp_build_ip4): TOS 0xc0, DF clear, TTL 255
+ * unless set (unicast_ttl), protocol 112; with `ah`, an AH header in between and protocol 51.
+ * Source 0.0.0.0 lets the kernel fill it in (IP_HDRINCL). Every IPv4 advert, plain or AH, is
+ * framed here: src/io's VRRP socket calls this too.
  */
+export function ipv4Advert(msg: Buffer, ip: AdvertIpv4, ah?: AhSign): Buffer {
+  const pkt = encodeIpv4({ tos: ip.tos ?? VRRP_TOS, id: ip.id, ttl: ip.ttl ?? VRRP_TTL, protocol: IPPROTO_VRRP, src: ip.src, dst: ip.dst }, msg);
+  return ah ? addAh(pkt, ah) : pkt;
+}
+
+/** A whole IPv4 advert from its fields: the VRRP message (checksum over the same addresses) in ipv4Advert's header. */
 export function encodeVrrpDatagram(
   p: VrrpEncodeInput,
-  ip: { src: string; dst?: string; id: number; ttl?: number; tos?: number },
-  opts: { v3ChecksumAsV2?: boolean; ah?: { seq: number; authPass: string; unicast: boolean } } = {},
+  ip: Omit<AdvertIpv4, 'dst'> & { dst?: string },
+  opts: { v3ChecksumAsV2?: boolean; ah?: AhSign } = {},
 ): Buffer {
   const dst = ip.dst ?? VRRP_MCAST_V4;
   const msg = encodeVrrp(p, { family: 4, src: ip.src, dst, v3ChecksumAsV2: opts.v3ChecksumAsV2 });
-  const pkt = encodeIpv4({ tos: ip.tos ?? 0xc0, id: ip.id, ttl: ip.ttl ?? VRRP_TTL, protocol: IPPROTO_VRRP, src: ip.src, dst }, msg);
-  return opts.ah ? addAh(pkt, opts.ah) : pkt;
+  return ipv4Advert(msg, { ...ip, dst }, opts.ah);
 }

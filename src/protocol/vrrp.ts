@@ -17,6 +17,8 @@ export const VRRP_AUTH_NONE = 0;
 export const VRRP_AUTH_PASS = 1;
 export const VRRP_AUTH_AH = 2;
 export const VRRP_TTL = 255;
+/** keepalived's TOS / traffic class for adverts (vrrp_build_ip4, IPV6_TCLASS): precedence 6, internetwork control. */
+export const VRRP_TOS = 0xc0;
 export const VRRP_MCAST_V4 = '224.0.0.18';
 export const VRRP_MCAST_V6 = 'ff02::12';
 const AUTH_LEN = 8;

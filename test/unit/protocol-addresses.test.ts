@@ -1,7 +1,7 @@
 /** Address text helpers: RFC 5952 canonical IPv6 text, RFC 4291 §2.2 input forms, MAC text. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ipToBuffer, bufferToIp, canonicalIp, macToBuffer, bufferToMac, ipFamily } from '../../src/protocol';
+import { ipToBuffer, bufferToIp, canonicalIp, macToBuffer, bufferToMac, ipFamily, parseIp, parseMac, linkAddrText } from '../../src/protocol';
 
 test('RFC 5952 §4: IPv6 addresses print in canonical form', () => {
   const cases: [string, string][] = [
@@ -31,4 +31,21 @@ test('IPv4 text round-trips and bad text is refused with E_ADDR', () => {
 test('MAC text round-trips in lowercase', () => {
   assert.equal(bufferToMac(macToBuffer('02:00:C0:00:02:0B')), '02:00:c0:00:02:0b');
   assert.throws(() => macToBuffer('02:00:c0:00:02'), { code: 'E_ADDR' });
+});
+
+test('parseIp: 4 or 16 bytes, a zone dropped, embedded dotted quad (RFC 4291 §2.2 form 3); null, never a throw, on bad text', () => {
+  assert.deepEqual(parseIp('198.51.100.7'), Buffer.from([198, 51, 100, 7]));
+  assert.equal(parseIp('fe80::c0ff:fe00:20b')?.toString('hex'), 'fe800000000000000000c0fffe00020b');
+  assert.deepEqual(parseIp('fe80::c0ff:fe00:20b%eth0'), parseIp('fe80::c0ff:fe00:20b'));
+  assert.equal(parseIp('::ffff:192.0.2.1')?.toString('hex'), '00000000000000000000ffffc0000201');
+  assert.equal(parseIp('1:2:3:4:5:6:7:8')?.toString('hex'), '00010002000300040005000600070008');
+  for (const bad of ['', '192.0.2.1/24', '192.0.2.1.5', '::ffff:192.0.2', '1:2:3:4:5:6:7:8::', ':::', 'g::1', '12345::']) assert.equal(parseIp(bad), null, bad);
+});
+
+test('parseMac takes colons or dashes; link addresses of any length print as colon-separated hex', () => {
+  assert.equal(parseMac('00-00-5E-00-01-33')?.toString('hex'), '00005e000133');
+  assert.equal(parseMac('00:00:5e:00:01'), null);
+  assert.equal(parseMac('00:00:5e:00:01:333'), null);
+  assert.equal(linkAddrText(Buffer.from([192, 0, 2, 11])), 'c0:00:02:0b'); // an ipip tunnel's "MAC"
+  assert.throws(() => bufferToMac(Buffer.from([192, 0, 2, 11])), { code: 'E_ADDR' });
 });

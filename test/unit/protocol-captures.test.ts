@@ -8,9 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { parseConfig } from '../../src/config';
-import { resolveInstance, advertPayload } from '../../src/vrrp/instance';
-import { buildIpv4Header } from '../../src/io/ip-header';
-import { decodeEthernet, decodeIpv4, decodeIpv6, decodeVrrp, gratuitousArp, unsolicitedNaFrame, decodeArp, decodeNaFrame } from '../../src/protocol';
+import { resolveInstance, advertPayload } from '../../src/daemon/instance';
+import { decodeEthernet, decodeIpv4, decodeIpv6, decodeVrrp, ipv4Advert, gratuitousArp, unsolicitedNaFrame, decodeArp, decodeNaFrame } from '../../src/protocol';
 import { readHexFixture } from '../helpers/pcap';
 import { repoRoot } from '../helpers/keepalived';
 
@@ -56,7 +55,7 @@ for (const [name, file, c] of [
     const r = instance(c);
     const payload = advertPayload(r, 100, cap.ip.dst);
     assert.equal(payload.toString('hex'), cap.payload.toString('hex'));
-    const ours = Buffer.concat([buildIpv4Header({ src: r.src, dst: cap.ip.dst, id: cap.ip.id, payloadLength: payload.length }), payload]);
+    const ours = ipv4Advert(payload, { src: r.src, dst: cap.ip.dst, id: cap.ip.id }); // what src/io's VRRP socket sends
     assert.equal(ours.toString('hex'), cap.packet.toString('hex'));
     const back = decodeVrrp(cap.payload, { family: 4, src: cap.ip.src, dst: cap.ip.dst });
     assert.ok(back.ok && back.packet.vrid === 51 && back.packet.priority === 100);

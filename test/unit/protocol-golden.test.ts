@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import {
   decodeEthernet, encodeEthernet, decodeVrrpDatagram, encodeVrrpDatagram, decodeIpv6, encodeIpv6,
   decodeVrrp, encodeVrrp, encodeInputOf, gratuitousArp, decodeArp, unsolicitedNa, unsolicitedNaFrame,
-  decodeNaFrame, verifyAh, multicastMac, inetChecksum,
+  decodeNaFrame, verifyAh, multicastMac, inetChecksum, ipv4Advert, encodeIpv4,
 } from '../../src/protocol';
 
 const hex = (s: string) => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'hex');
@@ -149,6 +149,23 @@ test('auth_type AH with unicast peers: the TTL is left out of the ICV, as keepal
   assert.ok(d.ok);
   assert.deepEqual(encodeVrrpDatagram(encodeInputOf(d.packet), { src: '192.0.2.11', dst: '192.0.2.12', id: 1 },
     { ah: { seq: 1, authPass: 'secret2', unicast: true } }), AH_UCAST);
+});
+
+test("ipv4Advert: the header keepalived 2.2.7 puts on its first v2 advert (TOS 0xc0, id 1, DF clear, TTL 255, checksum 0x1887)", () => {
+  const packet = hex('45c0 0028 0001 0000 ff70 1887 c000 020b e000 0012  2133 6401 0101 4a19 c000 0264 7365 6372 6574 3100');
+  assert.deepEqual(ipv4Advert(packet.subarray(20), { src: '192.0.2.11', dst: '224.0.0.18', id: 1 }), packet);
+  // unicast_ttl and an unset source (0.0.0.0: the kernel fills it in under IP_HDRINCL)
+  const ttl = ipv4Advert(packet.subarray(20), { src: '0.0.0.0', dst: '192.0.2.12', id: 0xffff, ttl: 64 });
+  assert.equal(ttl.subarray(0, 20).toString('hex'), '45c00028ffff00004070b79a00000000c000020c');
+});
+
+test('ipv4Advert with AH frames the same header as the plain advert, then inserts the AH header (one encoder for both)', () => {
+  const d = decodeVrrpDatagram(AH_MCAST);
+  assert.ok(d.ok);
+  const msg = AH_MCAST.subarray(44);
+  assert.deepEqual(ipv4Advert(msg, { src: '192.0.2.11', dst: '224.0.0.18', id: 1 }, { seq: 1, authPass: 'secret1', unicast: false }), AH_MCAST);
+  const plain = ipv4Advert(msg, { src: '192.0.2.11', dst: '224.0.0.18', id: 1 });
+  assert.deepEqual(plain, encodeIpv4({ tos: 0xc0, id: 1, ttl: 255, protocol: 112, src: '192.0.2.11', dst: '224.0.0.18' }, msg));
 });
 
 test('RFC 1071 §3 worked example: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2, checksum 220d', () => {

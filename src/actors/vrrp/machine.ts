@@ -10,6 +10,7 @@
  */
 import type { InstanceParams, InstanceState, Intent, Step, TimerName, VrrpCounters, VrrpEvent, VrrpState } from './types';
 import { advertIntervalMs, instanceMasterDownMs, instanceSkewMs, noTimers } from './timers';
+import { parseIp } from '../../protocol';
 import { garpOnAdvertSent, garpOnBecomeMaster, garpOnLowerPrioAdvert, garpBurst } from './garp';
 
 const PRIO_OWNER = 255;
@@ -98,54 +99,10 @@ function done(c: Ctx): Step {
  * vrrp_saddr_cmp returns 0 for a family mismatch).
  */
 export function compareAddresses(a: string, b: string): number {
-  const x = addressBytes(a);
-  const y = addressBytes(b);
+  const x = parseIp(a);
+  const y = parseIp(b);
   if (!x || !y || x.length !== y.length) return 0;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return 0;
-}
-
-function ipv4Bytes(a: string): number[] | null {
-  const parts = a.split('.');
-  if (parts.length !== 4) return null;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out.push(n);
-  }
-  return out;
-}
-
-function addressBytes(addr: string): number[] | null {
-  let a = addr.replace(/%.*$/, '').replace(/\/\d+$/, '');
-  if (!a.includes(':')) return ipv4Bytes(a);
-  const last = a.slice(a.lastIndexOf(':') + 1);
-  if (last.includes('.')) {                          // embedded IPv4, e.g. ::ffff:192.0.2.1
-    const v4 = ipv4Bytes(last);
-    if (!v4) return null;
-    const hex = (hi: number, lo: number): string => ((hi << 8) | lo).toString(16);
-    a = a.slice(0, a.length - last.length) + hex(v4[0]!, v4[1]!) + ':' + hex(v4[2]!, v4[3]!);
-  }
-  const halves = a.split('::');
-  if (halves.length > 2) return null;
-  const parse = (h: string): number[] | null => {
-    if (h === '') return [];
-    const out: number[] = [];
-    for (const g of h.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-      const n = parseInt(g, 16);
-      out.push(n >> 8, n & 0xff);
-    }
-    return out;
-  };
-  const head = parse(halves[0]!);
-  const rest = halves.length === 2 ? parse(halves[1]!) : [];
-  if (!head || !rest) return null;
-  if (halves.length === 1) return head.length === 16 ? head : null;
-  if (head.length + rest.length > 14) return null;
-  return [...head, ...new Array<number>(16 - head.length - rest.length).fill(0), ...rest];
+  return Buffer.compare(x, y);
 }
 
 /* ------------------------------------------------------------------------------------------ */

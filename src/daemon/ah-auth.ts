@@ -113,7 +113,7 @@ export class AhAuth {
         { src: r.src, dst, id: s.ipId },
         { ah: { seq: s.seq, authPass: r.authPass ?? '', unicast } },
       );
-      await rec.sock.send(dgram, dst);
+      await rec.sock.sendDatagram(dgram, dst);
     }
   }
 

@@ -2,7 +2,7 @@
  * Main-thread side of the notifier actors (pool 'notifier'): the daemon hands every instance / sync
  * group state change to `instance()` / `group()`; they become `transition` messages to
  *  - `notify:<instance>` / `notify-group:<group>` (src/actors/notifier/actor-notify.ts): the notify
- *    scripts, run as jobs on the script pool (src/vrrp/script-jobs.ts);
+ *    scripts, run as jobs on the script pool (src/daemon/script-jobs.ts);
  *  - `notify-fifo` (actor-fifo.ts): the notify_fifo line;
  *  - `notify-smtp` (actor-smtp.ts): the SMTP alert (smtp_alert on, not STOP).
  * The main thread never runs a script, writes the FIFO or talks SMTP itself. Every message carries a
@@ -190,9 +190,22 @@ export class NotifyDispatch {
   }
 }
 
-function pickNotify(o: Partial<Record<keyof NotifyConfig, NotifyScript>>): NotifyConfig {
+/** The notify scripts of an instance or sync group. */
+export function pickNotify(o: Partial<Record<keyof NotifyConfig, NotifyScript>>): NotifyConfig {
   return {
     notify: o.notify, notifyMaster: o.notifyMaster, notifyBackup: o.notifyBackup, notifyFault: o.notifyFault,
     notifyStop: o.notifyStop, notifyMasterRxLowerPri: o.notifyMasterRxLowerPri,
   };
+}
+
+/** keepalived never times out a notify script except STOP; we kill one still running after notify_script_timeout (default 30 s). */
+export function notifyTimeoutMs(g: KeepalivedConfig['globalDefs']): number {
+  return g.notifyScriptTimeout !== undefined ? Math.round(g.notifyScriptTimeout * 1000) : 30_000;
+}
+
+/** keepalived: an instance or group without its own smtp_alert follows global smtp_alert / smtp_alert_vrrp (default off). */
+export function globalSmtpAlert(g: KeepalivedConfig['globalDefs']): boolean {
+  const v = g.extra['smtp_alert_vrrp']?.[0] ?? g.extra['smtp_alert']?.[0];
+  if (!v) return false;
+  return v.length === 0 || /^(on|true|yes)$/i.test(v[0] ?? '');
 }

@@ -10,7 +10,7 @@
 import type { Logger } from '../util/log';
 import type { VirtualAddress, VirtualRoute, VirtualRule } from '../config';
 import {
-  addAddress, addRoute, addRule, removeAddress, removeRoute, removeRule,
+  addAddress, addRoute, addRule, alreadyDone, removeAddress, removeRoute, removeRule,
   type RouteSpec, type RouteType, type RuleSpec, type ScopeName,
 } from '../io';
 
@@ -52,8 +52,6 @@ export function ruleSpecOf(r: VirtualRule): RuleSpec {
 }
 
 const errText = (e: unknown): string => String((e as Error)?.message ?? e);
-const isExists = (e: unknown): boolean => /EEXIST|exists/i.test(errText(e));
-const isGone = (e: unknown): boolean => /ESRCH|ENOENT|EADDRNOTAVAIL|No such|not found|cannot assign/i.test(errText(e));
 
 export interface RouteSet {
   routes: VirtualRoute[];
@@ -73,7 +71,7 @@ export async function installRoutes(set: RouteSet, log: Logger, label: string): 
     try {
       await addRoute(routeSpecOf(r, set.defaultDev));
     } catch (e) {
-      if (isExists(e)) continue;
+      if (alreadyDone('add', e)) continue;
       failed++;
       log.error({ code: (e as { code?: string }).code ?? 'E_ROUTE', route: r.raw, err: e }, `${label} cannot add route ${r.raw}: ${errText(e)}`);
     }
@@ -83,7 +81,7 @@ export async function installRoutes(set: RouteSet, log: Logger, label: string): 
     try {
       await addRule(ruleSpecOf(r));
     } catch (e) {
-      if (isExists(e)) continue;
+      if (alreadyDone('add', e)) continue;
       failed++;
       log.error({ code: (e as { code?: string }).code ?? 'E_RULE', rule: r.raw, err: e }, `${label} cannot add rule ${r.raw}: ${errText(e)}`);
     }
@@ -99,7 +97,7 @@ export async function removeRoutes(set: RouteSet, log: Logger, label: string): P
     try {
       await removeRule(ruleSpecOf(r));
     } catch (e) {
-      if (isGone(e)) continue;
+      if (alreadyDone('del', e)) continue;
       failed++;
       log.error({ code: (e as { code?: string }).code ?? 'E_RULE', rule: r.raw, err: e }, `${label} cannot remove rule ${r.raw}: ${errText(e)}`);
     }
@@ -109,7 +107,7 @@ export async function removeRoutes(set: RouteSet, log: Logger, label: string): P
     try {
       await removeRoute(routeSpecOf(r, set.defaultDev));
     } catch (e) {
-      if (isGone(e)) continue;
+      if (alreadyDone('del', e)) continue;
       failed++;
       log.error({ code: (e as { code?: string }).code ?? 'E_ROUTE', route: r.raw, err: e }, `${label} cannot remove route ${r.raw}: ${errText(e)}`);
     }
@@ -144,7 +142,7 @@ export async function installStatic(cfg: StaticConfig, log: Logger): Promise<num
     try {
       await addAddress(spec);
     } catch (e) {
-      if (isExists(e)) continue;
+      if (alreadyDone('add', e)) continue;
       failed++;
       log.error({ code: (e as { code?: string }).code ?? 'E_ADDR', address: v.raw, err: e }, `static_ipaddress ${v.raw}: ${errText(e)}`);
     }
@@ -161,7 +159,7 @@ export async function removeStatic(cfg: StaticConfig, log: Logger): Promise<numb
     try {
       await removeAddress(spec);
     } catch (e) {
-      if (isGone(e)) continue;
+      if (alreadyDone('del', e)) continue;
       failed++;
       log.error({ code: (e as { code?: string }).code ?? 'E_ADDR', address: v.raw, err: e }, `static_ipaddress ${v.raw}: ${errText(e)}`);
     }

@@ -1,0 +1,207 @@
+/**
+ * The daemon's main thread: config → supervisor → actors, with io at the edge (DESIGN.md "Shape",
+ * src/daemon/README.md). The Daemon builds the parts of this folder and connects them; each part
+ * does one thing (see the README for which).
+ */
+import { parseConfig, formatDiagnostic, type KeepalivedConfig } from '../config';
+import { createLogger, setLogger, type Logger } from '../util/log';
+import { Supervisor, ControlServer, DEFAULT_CONTROL_SOCKET } from '../supervisor';
+import { closeNetlink } from '../io';
+import type { FromVrrpActor } from '../actors/vrrp/actor';
+import type { DaemonContext, DaemonOptions } from './context';
+import { writePidFiles, removePidFiles, forkToBackground, installSignals } from './process';
+import { AdvertIntake } from './intake';
+import { IntentRunner } from './runner';
+import { Trackers, MONITOR_KINDS } from './trackers';
+import { SyncGroups } from './sync-groups';
+import { InstanceLifecycle } from './lifecycle';
+import { reloadConfig, type ReloadResult } from './reload';
+import { vrrpState, vrrpStats } from './state';
+import { insecureScripts } from './script-security';
+import { ScriptJobs } from './script-jobs';
+import { NotifyDispatch, NOTIFIER_KINDS, notifyTimeoutMs } from './notify-dispatch';
+import { installStatic, removeStatic } from './routes';
+import { VmacManager } from './vmac';
+import { AhAuth } from './ah-auth';
+
+export type { DaemonOptions } from './context';
+
+/**
+ * VRRP actors restart at once and often: the snapshot carries the role and timers, so a MASTER
+ * survives a crash unseen as long as the restart lands well inside its peers' master-down interval
+ * (3 × advert_int + skew, ≥ 300 ms at advert_int 0.1) — the longest back-off is 100 ms. The generic
+ * 10-in-60-s policy gave up on the 11th crash, leaving a silent MASTER holding its VIPs.
+ */
+/** -R: no restart; the first crash is a fault, and the daemon stops. */
+const NO_RESPAWN_POLICY = { maxRestarts: 0, withinMs: 60_000, backoffMs: [0] };
+const VRRP_RESTART_POLICY = { maxRestarts: 100, withinMs: 60_000, backoffMs: [0, 0, 10, 50, 100] };
+
+export class Daemon {
+  readonly log: Logger;
+  private ctx!: DaemonContext;
+  private control: ControlServer | null = null;
+  /** vrrp_script/link monitors (pool 'checker'), notify/FIFO/SMTP notifiers (pool 'notifier') and the script pool their jobs run on */
+  private jobs!: ScriptJobs;
+  private notifiers!: NotifyDispatch;
+  private sync!: SyncGroups;
+  private trackers!: Trackers;
+  private intake!: AdvertIntake;
+  private runner!: IntentRunner;
+  private lifecycle!: InstanceLifecycle;
+  private readonly vmacs: VmacManager;
+  private readonly ah: AhAuth;
+  /** enable_script_security: script paths (argv[0]) found insecure — never run (keepalived disables them) */
+  private insecure = new Set<string>();
+  private readonly startedAt = Date.now();
+  private reloads = 0;
+  private exit: (code: number) => void = () => undefined;
+
+  constructor(readonly opts: DaemonOptions) {
+    this.log = createLogger({ console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined });
+    setLogger(this.log);
+    this.vmacs = new VmacManager(this.log);
+    this.ah = new AhAuth(this.log);
+  }
+
+  private loadConfig(): KeepalivedConfig | null {
+    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: true, includeCheck: this.opts.includeCheck });
+    for (const d of r.diagnostics) {
+      const line = formatDiagnostic(d);
+      if (d.severity === 'error') this.log.error({ code: d.code, file: d.file, line: d.line }, line);
+      else this.log.warn({ code: d.code, file: d.file, line: d.line }, line);
+    }
+    if (r.fatal) return null;
+    return r.config;
+  }
+
+  async start(): Promise<number> {
+    const log = this.log;
+    log.info({ version: '0.1.0', config: this.opts.configFile }, 'Starting keepalived-ts');
+    const cfg = this.loadConfig();
+    if (!cfg) {
+      log.error({ code: 'E_CONFIG' }, `Configuration ${this.opts.configFile} cannot be used - exiting`);
+      return 3;
+    }
+    if (!writePidFiles(this.opts, log)) return 3;
+    await installStatic(cfg, log);
+
+    const sup = new Supervisor({ log, actorThreads: this.opts.actorThreads, enableFaultInjection: this.opts.enableFaultInjection });
+    const ctx: DaemonContext = (this.ctx = {
+      log, opts: this.opts, cfg, sup, insts: new Map(), stopping: false,
+      counters: { rxTotal: 0, rxDropped: 0, txAdverts: 0, txErrors: 0, garpSent: 0, vipOpsFailed: 0 },
+    });
+    sup.register('vrrp', { module: require.resolve('../actors/vrrp/actor'), pool: 'vrrp', restartPolicy: this.opts.dontRespawn ? NO_RESPAWN_POLICY : VRRP_RESTART_POLICY });
+    this.jobs = new ScriptJobs(sup, log, { kinds: [...Object.values(MONITOR_KINDS), ...Object.values(NOTIFIER_KINDS)], isInsecure: (a) => this.insecure.has(a) });
+    this.notifiers = new NotifyDispatch(sup, log);
+    this.sync = new SyncGroups(ctx, this.notifiers);
+    this.trackers = new Trackers(ctx, this.jobs, this.sync, () => this.insecure);
+    this.intake = new AdvertIntake(ctx, this.ah);
+    this.runner = new IntentRunner(ctx, this.ah, this.notifiers, this.sync);
+    this.lifecycle = new InstanceLifecycle(ctx, { vmacs: this.vmacs, intake: this.intake, runner: this.runner, trackers: this.trackers, sync: this.sync });
+    sup.on('out', (o) => {
+      if (o.kind === 'vrrp') this.runner.onEffects(o.id, o.msg as FromVrrpActor);
+    });
+    sup.on('restart', (e) => log.warn({ code: 'E_ACTOR_RESTART', actor: e.id, reason: e.reason, attempt: e.attempt }, `actor ${e.id} restarted (${e.reason})`));
+    if (this.opts.dontRespawn) {
+      // -R: keepalived's parent stops when a child dies ("VRRP child process(PID) died: Exiting")
+      const exit = (e: { id: string; reason: string }): void => {
+        log.error({ code: 'E_ACTOR_NO_RESPAWN', actor: e.id, reason: e.reason }, `actor ${e.id} died: Exiting`);
+        void this.stop('dont-respawn');
+      };
+      sup.on('restart', exit);
+      sup.on('fault', exit);
+    }
+    sup.on('fault', (e) => {
+      log.error({ code: 'E_ACTOR_FAULT', actor: e.id, reason: e.reason }, `actor ${e.id} gave up after ${e.restarts} restarts: ${e.reason}`);
+      if (e.kind === 'vrrp') this.runner.actorGaveUp(e.id);
+    });
+
+    this.configureWhole();
+    await this.trackers.start(); // init_file, first read of files and /proc before any instance runs
+    for (const vi of cfg.vrrpInstances) {
+      try {
+        await this.lifecycle.start(vi);
+      } catch (e) {
+        log.error({ code: (e as { code?: string }).code ?? 'E_INSTANCE', instance: vi.name, err: e }, `(${vi.name}) cannot start: ${(e as Error).message}`);
+      }
+    }
+    this.trackers.startScripts(false);
+
+    const sockPath = this.opts.controlSocket ?? DEFAULT_CONTROL_SOCKET;
+    this.control = new ControlServer(sockPath, { supervisor: sup, extraState: () => this.vrrpState(), reload: () => this.reload() });
+    try {
+      await this.control.listen();
+    } catch (e) {
+      log.error({ code: 'E_CONTROL_LISTEN', err: e, path: sockPath }, `control socket ${sockPath}: ${(e as Error).message}`);
+      this.control = null;
+    }
+    installSignals(this.opts, log, {
+      stop: (signal) => this.stop(signal),
+      reload: () => this.reload(),
+      data: () => ({ version: 1, ...sup.state(), ...this.vrrpState() }),
+      stats: () => ({ version: 1, supervisor: sup.stats(), ...vrrpStats(ctx) }),
+    });
+    return await new Promise<number>((resolve) => {
+      this.exit = resolve;
+    });
+  }
+
+  /** What follows the whole config: notifiers (the FIFO, SMTP and notify-script actors), sync groups, script security. */
+  private configureWhole(): void {
+    const cfg = this.ctx.cfg;
+    this.notifiers.configure(cfg, notifyTimeoutMs(cfg.globalDefs));
+    this.sync.configure();
+    this.insecure = insecureScripts(cfg, this.log);
+  }
+
+  vrrpState(): Record<string, unknown> {
+    return vrrpState(this.ctx, { intake: this.intake, trackers: this.trackers, startedAt: this.startedAt, reloads: () => this.reloads });
+  }
+
+  async reload(): Promise<ReloadResult> {
+    return reloadConfig(this.ctx, this.lifecycle, this.runner, {
+      load: () => this.loadConfig(),
+      beforeInstances: () => {
+        this.reloads++;
+        this.sync.configure();
+        this.insecure = insecureScripts(this.ctx.cfg, this.log);
+        this.trackers.reconfigure();
+      },
+      afterInstances: () => this.trackers.startScripts(true),
+    });
+  }
+
+  async stop(signal: string): Promise<void> {
+    const ctx = this.ctx;
+    if (ctx.stopping) return;
+    ctx.stopping = true;
+    this.log.info({ signal }, 'Stopping');
+    await Promise.all([...ctx.insts.values()].map((i) => this.lifecycle.stop(i, true).catch(() => undefined)));
+    // keepalived's nft_end: the drop table goes with the daemon (kept with -X, like the VIPs it guards)
+    if (!this.opts.dontReleaseVrrp) await this.runner.cleanupFirewall();
+    // the STOP notifies reach the script pool and run (STOP scripts are killed after 1 s) before the actors stop
+    this.trackers.abortScripts();
+    await this.notifiers.drain(1000).catch(() => undefined);
+    await this.jobs.idle(1500);
+    await ctx.sup.shutdown().catch(() => undefined);
+    await this.jobs.close();
+    this.intake.close();
+    this.runner.close();
+    this.trackers.close();
+    await this.control?.close().catch(() => undefined);
+    if (!this.opts.dontReleaseVrrp) await removeStatic(ctx.cfg, this.log).catch(() => 0);
+    closeNetlink();
+    removePidFiles(this.opts);
+    this.log.info('Stopped Keepalived');
+    this.log.flush?.();
+    this.exit(0);
+  }
+}
+
+export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  if (!opts.dontFork) {
+    forkToBackground();
+    return 0;
+  }
+  return new Daemon(opts).start();
+}
