@@ -29,6 +29,12 @@ export class Diagnostics {
   }
 }
 
+/** Control characters (from a binary file, say) are shown escaped: one diagnostic is one line. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}: ${d.severity}: ${d.message} [${d.code}]`;
+  return `${printable(d.file)}:${d.line}: ${d.severity}: ${printable(d.message)} [${d.code}]`;
 }

@@ -7,7 +7,8 @@ import { Lexer } from './lexer';
 import { buildTree } from './tree';
 import { ConfigBuilder, splitCommand, type Positions } from './parse';
 import { reportUnsupported } from './unsupported';
-import type { Diagnostic, KeepalivedConfig, NotifyCommand, ParseResult } from './model';
+import type { Diagnostic, GenericNode, KeepalivedConfig, NotifyCommand, ParseResult, VirtualRoute, VirtualRule } from './model';
+import { blockEnd } from './tree';
 
 export * from './model';
 export { ConfigError, formatDiagnostic, splitCommand };
@@ -126,15 +127,30 @@ function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions, pos
     for (const a of [...vi.virtualIpaddress, ...vi.virtualIpaddressExcluded]) if (ifs && a.dev && !ifs.has(a.dev)) { missingIf = true; d.warn('E_CONFIG_REFERENCE', a.file, a.line, `WARNING - interface ${a.dev} for ip address ${a.address} doesn't exist`); }
     for (const t of vi.trackScripts) {
       const s = cfg.vrrpScripts[t.name];
-      if (!s || !s.script) d.warn('E_CONFIG_REFERENCE', vi.file, vi.line, `(${vi.name}) track script ${t.name} not found, ignoring...`);
+      const p = where(t, 'name', vi);
+      if (!s || !s.script) d.warn('E_CONFIG_REFERENCE', p.file, p.line, `(${vi.name}) track script ${t.name} not found, ignoring...`);
     }
-    for (const r of vi.virtualRoutes) if (ifs && r.dev && !ifs.has(r.dev)) { missingIf = true; d.warn('E_CONFIG_REFERENCE', r.file, r.line, `WARNING - interface ${r.dev} for VROUTE nexthop doesn't exist`); }
+    for (const r of vi.virtualRoutes) missingIf = routeInterfaces(r, ifs, d) || missingIf;
     const bfds = new Set((cfg.extra['bfd_instance'] ?? []).map((n) => n.args[0]));
-    for (const t of vi.trackBfds) if (!bfds.has(t.name)) d.warn('E_CONFIG_REFERENCE', vi.file, vi.line, `(${vi.name}) track bfd ${t.name} not found, ignoring...`);
+    for (const t of vi.trackBfds) {
+      const p = where(t, 'name', vi);
+      if (!bfds.has(t.name)) d.warn('E_CONFIG_REFERENCE', p.file, p.line, `(${vi.name}) track bfd ${t.name} not found, ignoring...`);
+    }
+    for (const t of vi.trackInterfaces) {
+      const p = where(t, 'name', vi);
+      if (t.name === vi.interface) d.warn('E_CONFIG_SYNTAX', p.file, p.line, `(${vi.name}) Ignoring track_interface ${t.name} since own interface`);
+    }
+    for (const r of vi.virtualRules) missingIf = ruleInterfaces(r, ifs, d) || missingIf;
     for (const t of vi.trackFiles) if (!cfg.trackFiles[t.name]) d.warn('E_CONFIG_REFERENCE', vi.file, vi.line, `(${vi.name}) track file ${t.name} not found, ignoring...`);
     for (const t of vi.trackProcesses) if (!cfg.trackProcesses[t.name]) d.warn('E_CONFIG_REFERENCE', vi.file, vi.line, `(${vi.name}) track process ${t.name} not found, ignoring...`);
   }
   for (const g of cfg.vrrpSyncGroups) {
+    for (const t of g.trackInterfaces) {
+      if (!ifs || ifs.has(t.name)) continue;
+      missingIf = true;
+      const p = where(t, 'name', g);
+      d.warn('E_CONFIG_REFERENCE', p.file, p.line, `(${g.name}) tracked interface ${t.name} doesn't exist`);
+    }
     for (const m of g.group) {
       const vi = cfg.vrrpInstances.find((v) => v.name === m);
       if (!vi) d.warn('E_CONFIG_REFERENCE', g.file, g.line, `Virtual router ${m} specified in sync group ${g.name} doesn't exist - ignoring`);
@@ -143,7 +159,23 @@ function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions, pos
   }
   for (const vs of cfg.virtualServers) {
     if (vs.group && !cfg.virtualServerGroups[vs.group]) d.error('E_CONFIG_REFERENCE', vs.file, vs.line, `virtual_server group ${vs.group} is not defined`);
+    const members = vs.group ? cfg.virtualServerGroups[vs.group]?.members ?? [] : [];
+    const fwmarkOnly = vs.fwmark !== undefined || members.some((m) => m.fwmark !== undefined);
+    if (vs.group && members.length > 0 && members.every((m) => m.fwmark !== undefined) && pos.get(vs)?.protocol) {
+      const p = where(vs, 'protocol', vs);
+      d.warn('E_CONFIG_SYNTAX', p.file, p.line, `Warning: Virtual server [${vs.group}]:0: protocol specified for fwmark - protocol will be ignored`);
+    }
+    if (fwmarkOnly) {
+      const name = vs.group ?? `FWM ${vs.fwmark}`;
+      for (const rs of vs.realServers) {
+        if (rs.port !== undefined && vs.lbKind !== 'NAT') d.warn('E_CONFIG_SYNTAX', rs.file, rs.line, `WARNING - fwmark virtual server [${name}]:0, real server [${rs.address}]:${vs.protocol.toLowerCase()}:${rs.port} has port specified - port will be ignored`);
+      }
+    }
   }
+  for (const a of cfg.staticIpaddress) if (ifs && a.dev && !ifs.has(a.dev)) { missingIf = true; d.warn('E_CONFIG_REFERENCE', a.file, a.line, `WARNING - interface ${a.dev} for ip address ${a.address} doesn't exist`); }
+  for (const r of cfg.staticRoutes) missingIf = routeInterfaces(r, ifs, d) || missingIf;
+  for (const r of cfg.staticRules) missingIf = ruleInterfaces(r, ifs, d) || missingIf;
+  missingIf = extraInterfaces(cfg, ifs, d) || missingIf;
   if (missingIf) d.warn('E_CONFIG_REFERENCE', cfg.files[0] ?? '', 0, 'Non-existent interface specified in configuration');
 
   if (opts.checkScripts === false) return;
@@ -162,8 +194,14 @@ function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions, pos
     }
   }
   let found = 0;
+  const tracked = new Set([...cfg.vrrpInstances.flatMap((v) => v.trackScripts), ...cfg.vrrpSyncGroups.flatMap((g) => g.trackScripts)].map((t) => t.name));
   for (const s of scripts) {
     const p = resolveScript(s.cmd.argv[0]);
+    // keepalived check_script_secure: `</path` is a file test it does not look for
+    if (!p && /^<\s*\//.test(s.cmd.raw)) continue;
+    if (!p && s.what.startsWith('vrrp_script ') && tracked.has(s.what.slice('vrrp_script '.length))) {
+      d.warn('E_CONFIG_REFERENCE', s.file, s.line, `Disabling track script ${s.what.slice('vrrp_script '.length)} since not found/accessible`);
+    }
     if (!p) {
       // keepalived -t does not look for scripts; the daemon says this at start
       d.note('E_CONFIG_REFERENCE', s.file, s.line, `${s.what}: Cannot find script ${s.cmd.argv[0]} - disabling`);
@@ -182,6 +220,50 @@ function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions, pos
   if (found > 0 && !cfg.globalDefs.enableScriptSecurity && process.getuid?.() === 0 && !cfg.globalDefs.scriptUser) {
     d.add('error', 'E_CONFIG_SCRIPT_SECURITY', cfg.files[0] ?? '', 0, 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.');
   }
+}
+
+/** keepalived (vrrp_iproute.c): the route's dev and each nexthop's dev must exist. */
+function routeInterfaces(r: VirtualRoute, ifs: Set<string> | undefined, d: Diagnostics): boolean {
+  let missing = false;
+  for (const dev of [r.dev, ...(r.nexthops ?? []).map((h) => h.dev)]) {
+    if (!ifs || dev === undefined || ifs.has(dev)) continue;
+    missing = true;
+    d.warn('E_CONFIG_REFERENCE', r.file, r.line, `WARNING - interface ${dev} for VROUTE nexthop doesn't exist`);
+  }
+  return missing;
+}
+
+/** keepalived (vrrp_iprule.c): a rule's iif/oif/dev names an interface that must exist. */
+function ruleInterfaces(r: VirtualRule, ifs: Set<string> | undefined, d: Diagnostics): boolean {
+  let missing = false;
+  for (const k of ['iif', 'dev', 'oif']) {
+    const name = r.options[k];
+    if (!ifs || name === undefined || ifs.has(name)) continue;
+    missing = true;
+    d.warn('E_CONFIG_REFERENCE', r.file, r.line, `WARNING - interface ${name} for rule doesn't exist`);
+  }
+  return missing;
+}
+
+/** Interfaces named in blocks kept untyped: garp_group, linkbeat_interfaces, interface_up_down_delays. */
+function extraInterfaces(cfg: KeepalivedConfig, ifs: Set<string> | undefined, d: Diagnostics): boolean {
+  if (!ifs) return false;
+  let missing = false;
+  const check = (name: string, n: { file: string; line: number }, msg: string): void => {
+    if (ifs.has(name)) return;
+    missing = true;
+    d.warn('E_CONFIG_REFERENCE', n.file, n.line, msg);
+  };
+  for (const g of [...(cfg.extra['garp_group'] ?? []), ...(cfg.extra['vrrp_garp_group'] ?? [])]) {
+    for (const c of g.children ?? []) {
+      if (c.keyword === 'interface' && c.args[0]) check(c.args[0], c, `WARNING - interface ${c.args[0]} specified for garp_group doesn't exist`);
+      // keepalived checks an `interfaces` block when it closes
+      if (c.keyword === 'interfaces') for (const i of c.children ?? []) for (const name of [i.keyword, ...i.args]) check(name, blockEnd.get(c) ?? i, `WARNING - interface ${name} specified for garp_group doesn't exist`);
+    }
+  }
+  for (const b of cfg.extra['linkbeat_interfaces'] ?? []) for (const i of b.children ?? []) check(i.keyword, i, `unknown interface ${i.keyword} specified for linkbeat interface`);
+  for (const b of cfg.extra['interface_up_down_delays'] ?? []) for (const i of b.children ?? []) check(i.keyword, i, `unknown interface ${i.keyword} specified for up/down delay`);
+  return missing;
 }
 
 /**

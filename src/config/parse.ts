@@ -11,6 +11,7 @@ import type {
   VirtualRule, VirtualServer, VirtualServerGroup, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpTrackProcess,
 } from './model';
 import { tokenize } from './lexer';
+import { blockEnd } from './tree';
 
 type N = GenericNode;
 
@@ -34,6 +35,9 @@ function isIp(s: string): 4 | 6 | 0 {
 export function splitCommand(s: string): string[] {
   return tokenize(s).map((t) => t.text);
 }
+
+/** Rule options keepalived 2.2.7 (vrrp_iprule.c) takes with a value, besides from/to/table/preference. */
+const RULE_VALUED = new Set('tos dsfield fwmark realms suppress_prefixlength sup_pl suppress_ifgroup sup_group dev iif oif tunnel-id uidrange protocol ipproto sport dport track_group type goto'.split(' '));
 
 /** keepalived 2.2.7: the first rule without a preference gets 16384, each further one of the same family one less. */
 export const FIRST_DEFAULT_RULE_PRIORITY = 16384;
@@ -146,6 +150,16 @@ export class ConfigBuilder {
     return n.children;
   }
 
+  /** keepalived, having refused the `{`, reads an unknown block's lines as top-level keywords, its `}` too. */
+  private unknownInside(b: N): void {
+    for (const c of b.children ?? []) {
+      this.d.warn('E_CONFIG_UNKNOWN_KEYWORD', c.file, c.line, `Unknown keyword '${c.keyword}'`);
+      if (c.children) this.unknownInside(c);
+    }
+    const end = blockEnd.get(b);
+    if (end) this.d.warn('E_CONFIG_UNKNOWN_KEYWORD', end.file, end.line, "Unknown keyword '}'");
+  }
+
   // ---------- top level ----------
   build(nodes: N[], files: string[]): KeepalivedConfig {
     const cfg: KeepalivedConfig = {
@@ -179,7 +193,10 @@ export class ConfigBuilder {
         default:
           if (TOP_GLOBAL.has(n.keyword)) (cfg.globalDefs.extra[n.keyword] ??= []).push(n.args);
           else if (TOP_EXTRA.has(n.keyword)) (cfg.extra[n.keyword] ??= []).push(n);
-          else if (n.children) this.d.error('E_CONFIG_UNKNOWN_BLOCK', n.file, n.line, `Unknown block '${n.keyword}' - ignoring it and its contents`);
+          else if (n.children) {
+            this.d.error('E_CONFIG_UNKNOWN_BLOCK', n.file, n.line, `Unknown block '${n.keyword}' - ignoring it and its contents`);
+            this.unknownInside(n);
+          }
           else this.d.warn('E_CONFIG_UNKNOWN_KEYWORD', n.file, n.line, `Unknown keyword '${n.keyword}'`);
       }
     }
@@ -363,7 +380,9 @@ export class ConfigBuilder {
       }
     }
     if (!timeoutSet) s.timeout = s.interval;
-    if (!s.script) this.d.warn('E_CONFIG_MISSING', b.file, b.line, `No script set for vrrp_script ${s.name} - removing`);
+    // keepalived says it when the block closes
+    const end = blockEnd.get(b) ?? b;
+    if (!s.script) this.d.warn('E_CONFIG_MISSING', end.file, end.line, `No script set for vrrp_script ${s.name} - removing`);
     return s;
   }
 
@@ -371,6 +390,7 @@ export class ConfigBuilder {
     const out: TrackRef[] = [];
     for (const c of this.items(n)) {
       const r: TrackRef = { name: c.keyword, reverse: false };
+      this.at(r, 'name', c);
       for (let i = 0; i < c.args.length; i++) {
         const a = c.args[i];
         if (a === 'weight') {
@@ -395,7 +415,12 @@ export class ConfigBuilder {
   }
 
   private trackScripts(n: N): TrackScript[] {
-    return this.trackList(n, 'track_script').map((r) => ({ name: r.name, ...(r.weight !== undefined ? { weight: r.weight } : {}), reverse: r.reverse }));
+    const items = n.children ?? [];
+    return this.trackList(n, 'track_script').map((r, i) => {
+      const t = { name: r.name, ...(r.weight !== undefined ? { weight: r.weight } : {}), reverse: r.reverse };
+      if (items[i]) this.at(t, 'name', items[i]);
+      return t;
+    });
   }
 
   private syncGroup(b: N): VrrpSyncGroup | undefined {
@@ -511,6 +536,7 @@ export class ConfigBuilder {
         else if (w === 'via' || w === 'gw') { r.via = v; if (w === 'gw') this.d.warn('E_CONFIG_SYNTAX', n.file, n.line, '"gw" for routes is deprecated. Please use "via"'); }
         else if (w === 'dev') r.dev = v;
         else if (w === 'table') r.table = v;
+        else if (w === 'or') { r.options[w] = v; this.d.warn('E_CONFIG_SYNTAX', n.file, n.line, '"or" for routes is deprecated. Please use "nexthop"'); }
         else if (w === 'scope') r.scope = v;
         else if (w === 'metric' || w === 'priority' || w === 'preference') r.metric = /^\d+$/.test(v) ? Number(v) : undefined;
         else r.options[w] = v;
@@ -550,8 +576,9 @@ export class ConfigBuilder {
         r[w] = v;
         if (v !== 'all') r.family = isIp(v.split('/')[0]) as 4 | 6;
       } else if (w === 'table' || w === 'lookup') r.table = v;
-      else if (w === 'priority' || w === 'preference' || w === 'pref') r.priority = /^\d+$/.test(v) ? Number(v) : undefined;
-      else r.options[w] = v;
+      else if (w === 'priority' || w === 'preference' || w === 'order') r.priority = /^\d+$/.test(v) ? Number(v) : undefined;
+      else if (RULE_VALUED.has(w)) r.options[w] = v;
+      else { this.d.warn('E_CONFIG_SYNTAX', n.file, n.line, `Unknown rule option ${w}`); i--; }
     }
     if (r.priority === undefined) this.unprioritized.push({ r, n });
     return r;
@@ -676,6 +703,7 @@ export class ConfigBuilder {
                 else this.d.warn('E_CONFIG_SYNTAX', c.file, c.line, `unicast_peer ${c.keyword}: unknown option '${c.args[i]}'`);
               }
               vi.unicastPeers.push(p);
+              this.at(p, 'address', c);
             }
             break;
           case 'mcast_src_ip': { const a = this.ip(n, 0); if (a) vi.mcastSrcIp = a; break; }
@@ -728,17 +756,32 @@ export class ConfigBuilder {
     }
     if (!vi.interface && vi.unicastPeers.length === 0) this.d.warn('E_CONFIG_MISSING', b.file, b.line, `${P} no interface specified`);
     if (vi.unicastSrcIp && vi.unicastPeers.length === 0) this.d.warn('E_CONFIG_MISSING', b.file, b.line, `${P} A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`);
-    const fam = vi.virtualIpaddress[0]?.family ?? (vi.unicastSrcIp ? isIp(vi.unicastSrcIp) : vi.mcastSrcIp ? isIp(vi.mcastSrcIp) : 4);
+    // keepalived 2.2.7: the first address written (a unicast peer or a VIP) sets the instance's family
+    const peer0 = vi.unicastPeers[0];
+    const peerLine = peer0 ? this.positions.get(peer0)?.address?.line ?? Infinity : Infinity;
+    const vip0 = vi.virtualIpaddress[0];
+    const fromPeer = peer0 && (!vip0 || (vip0.file === b.file && peerLine < vip0.line));
+    const fam = fromPeer ? isIp(peer0.address) : vip0?.family ?? (vi.unicastSrcIp ? isIp(vi.unicastSrcIp) : vi.mcastSrcIp ? isIp(vi.mcastSrcIp) : 4);
     vi.family = (fam || 4) as 4 | 6;
     for (const a of vi.virtualIpaddress) {
-      if (a.family !== vi.family) this.d.error('E_CONFIG_SYNTAX', a.file, a.line, `${P} address family of ${a.address} does not match the instance's (IPv${vi.family}) - use virtual_ipaddress_excluded`);
+      if (a.family === vi.family) continue;
+      if (fromPeer) this.d.warn('E_CONFIG_SYNTAX', a.file, a.line, `${P}: address family must match VRRP instance [${a.address}/${a.prefixLen}] - ignoring`);
+      else this.d.error('E_CONFIG_SYNTAX', a.file, a.line, `${P} address family of ${a.address} does not match the instance's (IPv${vi.family}) - use virtual_ipaddress_excluded`);
     }
     vi.virtualIpaddress = vi.virtualIpaddress.filter((a) => a.family === vi.family);
+    if (fromPeer && vi.virtualIpaddress.length === 0) this.d.warn('E_CONFIG_MISSING', b.file, b.line, `${P} No VIP specified; at least one is required`);
     if (vi.family === 6 && vi.version === 2) {
       if (versionSet) this.d.error('E_CONFIG_SYNTAX', b.file, b.line, `${P} cannot use IPv6 with VRRP version 2; setting version 3`);
       vi.version = 3;
     }
-    for (const p of vi.unicastPeers) if (isIp(p.address) !== vi.family) this.d.error('E_CONFIG_SYNTAX', b.file, b.line, `${P} unicast peer ${p.address} is not IPv${vi.family}`);
+    // keepalived 2.2.7 drops a peer of the other family with a warning at its line
+    vi.unicastPeers = vi.unicastPeers.filter((p) => {
+      if (isIp(p.address) === vi.family) return true;
+      const at = this.positions.get(p)?.address ?? b;
+      const first = vi.virtualIpaddress[0];
+      this.d.warn('E_CONFIG_SYNTAX', at.file, at.line, `${P}: address family must match VRRP instance [${first ? `${first.address}/${first.prefixLen}` : ''}] - ignoring`);
+      return false;
+    });
     vi.mcastGroup = vi.family === 6 ? g.vrrpMcastGroup6 : g.vrrpMcastGroup4;
     // advert_int: v2 whole seconds (min 1), v3 centiseconds (1 .. 4095)
     if (vi.version === 2) {
@@ -822,10 +865,11 @@ export class ConfigBuilder {
       if (b.args[1] !== undefined) vs.port = this.int(b, 1, 0, 65535);
     }
     const where = `virtual_server ${b.args.join(' ')}`;
+    let schedSet = false;
     for (const n of b.children ?? []) {
       switch (n.keyword) {
         case 'delay_loop': vs.delayLoop = this.secs(n, 0, 0.000001, 4294) ?? vs.delayLoop; break;
-        case 'lb_algo': case 'lvs_sched': if (this.need(n, 1, 'a scheduler (rr|wrr|lc|wlc|lblc|sh|mh|dh|fo|ovf|lblcr|sed|nq)')) vs.lbAlgo = n.args[0]; break;
+        case 'lb_algo': case 'lvs_sched': if (this.need(n, 1, 'a scheduler (rr|wrr|lc|wlc|lblc|sh|mh|dh|fo|ovf|lblcr|sed|nq)')) { vs.lbAlgo = n.args[0]; schedSet = true; } break;
         case 'lb_kind': case 'lvs_method': {
           const k = (n.args[0] ?? '').toUpperCase();
           if (k === 'NAT' || k === 'DR' || k === 'TUN') vs.lbKind = k;
@@ -834,6 +878,7 @@ export class ConfigBuilder {
         }
         case 'protocol': {
           const p = (n.args[0] ?? '').toUpperCase();
+          this.at(vs, 'protocol', n);
           if (p === 'TCP' || p === 'UDP' || p === 'SCTP') vs.protocol = p;
           else this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `protocol: expected TCP|UDP|SCTP, got '${n.args[0] ?? ''}'`);
           if (vs.fwmark !== undefined) this.d.warn('E_CONFIG_SYNTAX', n.file, n.line, `Warning: Virtual server FWM ${vs.fwmark}: protocol specified for fwmark - protocol will be ignored`);
@@ -863,6 +908,7 @@ export class ConfigBuilder {
           else this.unknown(n, where);
       }
     }
+    if (!schedSet) this.d.warn('E_CONFIG_MISSING', b.file, b.line, `Virtual server ${b.args.join(' ')}: no scheduler set, setting default 'wlc'`);
     return vs;
   }
 

@@ -6,6 +6,9 @@ import { Diagnostics } from './errors';
 /** Deeper blocks are read for their braces only: no keepalived.conf nests past a handful. */
 const MAX_BLOCK_DEPTH = 1000;
 
+/** Where each block's closing '}' was (keepalived reports some problems there); outside the model. */
+export const blockEnd = new WeakMap<GenericNode, { file: string; line: number }>();
+
 export function buildTree(lines: Line[], diags: Diagnostics): GenericNode[] {
   let tooDeep = false;
   const root: GenericNode = { keyword: '', args: [], children: [], file: '', line: 0 };
@@ -42,7 +45,7 @@ export function buildTree(lines: Line[], diags: Diagnostics): GenericNode[] {
         stack.push(node);
       } else if (!tok.quoted && tok.text === '}') {
         flush();
-        if (stack.length > 1) stack.pop();
+        if (stack.length > 1) blockEnd.set(stack.pop()!, { file: ln.file, line: ln.line });
         else diags.warn('E_CONFIG_SYNTAX', ln.file, ln.line, "Unexpected '}' - ignoring");
       } else {
         cur.push(tok.text);

@@ -27,13 +27,10 @@ export const KEPT: Record<string, string> = {};
  * Differences NOT yet fixed (issue 11 is open while this list is not empty). The test fails when one
  * of these stops differing (remove it here) and on any difference not listed.
  */
-const OPEN = new Set([
-  'corpus/keepalived.conf.conditional_conf', 'corpus/keepalived.conf.track_interface', 'corpus/keepalived.conf.vrrp.localcheck',
-  'corpus/keepalived.conf.vrrp.routes', 'corpus/keepalived.conf.vrrp.static_ipaddress', 'gen/instance-track_bfd-0', 'gen/rule-3',
-  'gen/unicast-peer-family', 'gen/unknown-block', 'test/fixtures/config/manpage/garp-group.conf',
-  'test/fixtures/config/manpage/linkbeat-track-group.conf', 'test/fixtures/config/manpage/lvs.conf',
-  'test/fixtures/config/manpage/one-line-blocks.conf', 'test/fixtures/config/manpage/quoted.conf',
-  'test/fixtures/config/manpage/static.conf', 'test/fixtures/config/manpage/sync-group.conf',
+const OPEN = new Set(process.env.KTS_DIFF_ALL ? [] : [
+  // keepalived counts SECURITY VIOLATION only for scripts libmagic calls scripts (killall is a binary):
+  // the script-security rule belongs to the structure issue, not to this test's owner
+  'corpus/keepalived.conf.vrrp.localcheck',
 ]);
 
 interface Run { code: number; out: string }
@@ -109,7 +106,7 @@ test('-t equals keepalived 2.2.7 -t on the fixtures, the upstream samples and th
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-diff-'));
   try {
     const gen: Case[] = writeCases(dir, generateCases(spareInterface())).map((c) => ({ name: `gen/${c.name}`, file: c.file, id: 'main' }));
-    assert.ok(corpus.length >= 20 && gen.length >= 140, `sets: ${fixtures.length} fixtures, ${corpus.length} samples, ${gen.length} generated`);
+    assert.ok(corpus.length >= 20 && gen.length >= 150, `sets: ${fixtures.length} fixtures, ${corpus.length} samples, ${gen.length} generated`);
     const diffs = await differences([...fixtures, ...corpus, ...gen]);
     t.diagnostic(`${fixtures.length + corpus.length + gen.length} configs in ${((Date.now() - started) / 1000).toFixed(1)} s; ${diffs.length} differ`);
     assert.deepEqual(diffs, [], diffs.join('\n'));

@@ -141,6 +141,19 @@ export function generateCases(ifname: string): GenCase[] {
   one('empty', '');
   one('sync-group', `vrrp_sync_group G1 {\n  group {\n    VI_1\n    VI_X\n  }\n}\n${inst('VI_1', ifname, 51)}`);
   one('lvs', 'virtual_server 192.0.2.100 80 {\n  delay_loop 6\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 192.0.2.101 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }\n}\n');
+  // found by the differential test (keep one case per fix)
+  one('track-own-interface', inst('VI_1', ifname, 51, ['track_interface {', `  ${ifname}`, '}']));
+  one('track-script-missing', `vrrp_script chk {\n  script /nonexistent/check.sh\n}\n${inst('VI_1', ifname, 51, ['track_script {', '  chk', '}'])}`);
+  one('track-script-system', `vrrp_script chk {\n  script "</dev/tcp/127.0.0.1/80"\n}\n${inst('VI_1', ifname, 51, ['track_script {', '  chk', '}'])}`);
+  one('vrrp-script-empty', `vrrp_script chk {\n  interval 2\n}\n${inst('VI_1', ifname, 51, ['track_script {', '  chk', '}'])}`);
+  one('sync-group-track-missing-if', `vrrp_sync_group G {\n  group {\n    VI_1\n  }\n  track_interface {\n    nosuchif0\n  }\n}\n${inst('VI_1', ifname, 51)}`);
+  one('unicast-peer-first-v6', inst('VI_1', ifname, 51, ['unicast_peer {', '  2001:db8::2', '}']));
+  one('route-or', inst('VI_1', ifname, 51, ['virtual_routes {', `  192.0.2.0/24 via 198.51.100.1 dev ${ifname} or 198.51.100.2 dev ${ifname}`, '}']));
+  one('rule-iif-missing', inst('VI_1', ifname, 51, ['virtual_rules {', '  from 192.0.2.0/24 table 100 iif nosuchif0 priority 5', '}']));
+  one('garp-group-missing-if', 'garp_group {\n  garp_interval 0.01\n  interfaces {\n    nosuchif0\n  }\n}\n');
+  for (const kind of ['DR', 'NAT']) {
+    one(`vs-fwmark-port-${kind}`, `virtual_server_group G {\n  fwmark 7\n}\nvirtual_server group G {\n  lb_kind ${kind}\n  protocol TCP\n  real_server 192.0.2.101 80 {\n    weight 1\n  }\n}\n`);
+  }
   return cases;
 }
 
