@@ -7,7 +7,7 @@ import { Lexer } from './lexer';
 import { buildTree } from './tree';
 import { ConfigBuilder, splitCommand, type Positions } from './parse';
 import { reportUnsupported } from './unsupported';
-import type { Diagnostic, GenericNode, KeepalivedConfig, NotifyCommand, ParseResult, VirtualRoute, VirtualRule } from './model';
+import type { Diagnostic, KeepalivedConfig, NotifyCommand, ParseResult, VirtualRoute, VirtualRule } from './model';
 import { blockEnd } from './tree';
 
 export * from './model';
