@@ -39,12 +39,14 @@ test('-R: a VRRP actor that crashes is not restarted; the daemon logs "died: Exi
   });
 });
 
-test('-a: an address added to and removed from an interface is logged as keepalived logs it', { timeout: 60_000 }, async (t) => {
+test('-a: an address added to and removed from an interface is logged as keepalived logs it; unsupported keywords are logged at start', { timeout: 60_000 }, async (t) => {
   await withLab({ hosts: 1, signal: t.signal, timeoutMs: 55_000 }, async (lab) => {
     const h = lab.hosts[0]!;
-    const d = startKeepalivedTs(h, vrrpConfig({ state: 'BACKUP', priority: 100, vips: [`${VIP}/24`] }), { args: ['-a'] });
+    const d = startKeepalivedTs(h, vrrpConfig({ state: 'BACKUP', priority: 100, vips: [`${VIP}/24`], extraGlobal: ['enable_snmp_vrrp'] }), { args: ['-a'] });
     try {
       await d.waitForLog(/Entering BACKUP STATE/, 10_000);
+      // the daemon says at start what -t says about keywords it does not act upon
+      assert.ok(d.logs().some((l) => /enable_snmp_vrrp: parsed, not acted upon.*E_CONFIG_UNSUPPORTED/.test(l)), 'E_CONFIG_UNSUPPORTED in the log at start');
       await h.exec(['ip', 'addr', 'add', '198.51.100.7/32', 'dev', 'eth0']);
       await d.waitForLog(/Netlink reflector reports IP 198\.51\.100\.7 added to eth0/, 5_000);
       await h.exec(['ip', 'addr', 'del', '198.51.100.7/32', 'dev', 'eth0']);
