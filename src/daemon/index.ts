@@ -71,6 +71,11 @@ export class Daemon {
       else this.log.warn({ code: d.code, file: d.file, line: d.line }, line);
     }
     if (r.fatal) return null;
+    if (this.opts.checkOnly) {
+      // -C: keepalived starts only its checker child; nothing of the VRRP side runs (its static addresses included)
+      this.log.info({ code: 'E_CLI_CHECK_ONLY' }, '-C/--check: only the health-checker side runs - no VRRP instance is started');
+      Object.assign(r.config, { vrrpInstances: [], vrrpSyncGroups: [], staticIpaddress: [], staticRoutes: [], staticRules: [] });
+    }
     return r.config;
   }
 

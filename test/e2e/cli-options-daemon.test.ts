@@ -1,7 +1,8 @@
 /**
  * keepalived(8) options that change what the daemon does, end to end in network namespaces:
  * -R (a crashed child is not respawned: the daemon stops), -a (every netlink address change is
- * logged), -X (an instance that is not MASTER releases its VIPs even if this run did not add them).
+ * logged), -X (an instance that is not MASTER releases its VIPs even if this run did not add them),
+ * -C (only the checker side runs: no VRRP instance).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,6 +80,25 @@ test('-X: a BACKUP going to FAULT releases a VIP it did not add; without -X the 
       throw e;
     } finally {
       await stopAll([master, x, plain]);
+    }
+  });
+});
+
+test('-C: only the health-checker side runs; no VRRP instance starts and the VIP never appears (with -P it does)', { timeout: 60_000 }, async (t) => {
+  await withLab({ hosts: 2, signal: t.signal, timeoutMs: 55_000 }, async (lab) => {
+    const [h1, h2] = lab.hosts;
+    const c = startKeepalivedTs(h1!, vrrpConfig({ state: 'MASTER', priority: 255, vips: [`${VIP}/24`] }), { args: ['-C'] });
+    const p = startKeepalivedTs(h2!, vrrpConfig({ state: 'MASTER', priority: 255, vrid: 52, vips: ['192.0.2.101/24'] }), { args: ['-P'] });
+    try {
+      await c.waitForLog(/-C\/--check: only the health-checker side runs/, 10_000);
+      await h2!.waitForAddress('192.0.2.101', { timeoutMs: 10_000 });
+      assert.deepEqual((await dumpState(c)).vrrp.instances, []);
+      assert.equal(await h1!.hasAddress(VIP), false, 'no VIP with -C');
+    } catch (e) {
+      dumpLogs([c, p], 40);
+      throw e;
+    } finally {
+      await stopAll([c, p]);
     }
   });
 });
