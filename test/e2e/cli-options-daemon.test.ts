@@ -2,11 +2,16 @@
  * keepalived(8) options that change what the daemon does, end to end in network namespaces:
  * -R (a crashed child is not respawned: the daemon stops), -a (every netlink address change is
  * logged), -X (an instance that is not MASTER releases its VIPs even if this run did not add them),
- * -C (only the checker side runs: no VRRP instance).
+ * -C (only the checker side runs: no VRRP instance), -s (run in a network namespace).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { withLab } from '../helpers/lab';
+import { repoRoot } from '../helpers/config-golden';
 import { request } from '../../src/supervisor';
 import { startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
 import { dumpLogs } from '../helpers/e2e';
@@ -99,6 +104,30 @@ test('-C: only the health-checker side runs; no VRRP instance starts and the VIP
       throw e;
     } finally {
       await stopAll([c, p]);
+    }
+  });
+});
+
+test('-s NAME: started from the root namespace, the daemon runs inside NAME (its VIP appears there)', { timeout: 60_000 }, async (t) => {
+  await withLab({ hosts: 1, signal: t.signal, timeoutMs: 55_000 }, async (lab) => {
+    const h = lab.hosts[0]!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-opt-s-'));
+    const conf = path.join(dir, 'keepalived.conf');
+    const pidFile = path.join(dir, 'main.pid');
+    fs.writeFileSync(conf, vrrpConfig({ state: 'MASTER', priority: 255, vips: [`${VIP}/24`] }));
+    const p = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'keepalived-ts'), '-s', h.ns, '-n', '-l', '-f', conf, '-p', pidFile, '--control-socket', path.join(dir, 'c.sock')], { detached: true, stdio: 'ignore' });
+    const exited = new Promise<void>((res) => p.on('exit', () => res()));
+    try {
+      await h.waitForAddress(VIP, { timeoutMs: 15_000 });
+    } finally {
+      try {
+        process.kill(Number(fs.readFileSync(pidFile, 'utf8').trim()), 'SIGTERM');
+      } catch {
+        /* not started */
+      }
+      const done = await Promise.race([exited.then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 10_000))]);
+      if (!done) process.kill(-p.pid!, 'SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

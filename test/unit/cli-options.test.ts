@@ -72,12 +72,12 @@ test('-S and -u read values as keepalived does; bad values are reported and the 
   assert.deepEqual(o.warnings, ['Invalid --umask option 9999']);
 });
 
-test('the daemon receives -X -I -R -a -e -S -G -D -D', () => {
+test('the daemon receives -X -I -R -a -e -S -G -D -D -V -C', () => {
   const { daemonOptions } = require('../../src/cli') as typeof import('../../src/cli');
-  const d = daemonOptions(parseArgs(['-X', '-I', '-R', '-a', '-e', '-S', 'daemon', '-G', '-D', '-D']));
+  const d = daemonOptions(parseArgs(['-X', '-I', '-R', '-a', '-e', '-S', 'daemon', '-G', '-D', '-D', '-V', '-C']));
   assert.deepEqual(
-    [d.releaseVips, d.dontReleaseIpvs, d.dontRespawn, d.addressMonitoring, d.includeCheck, d.logFacility, d.noSyslog, d.logExtraDetail],
-    [true, true, true, true, true, 'daemon', true, true],
+    [d.releaseVips, d.dontReleaseIpvs, d.dontRespawn, d.addressMonitoring, d.includeCheck, d.logFacility, d.noSyslog, d.logExtraDetail, d.dontReleaseVrrp, d.checkOnly],
+    [true, true, true, true, true, 'daemon', true, true, true, true],
   );
 });
 
