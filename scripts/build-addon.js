@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// Builds our N-API addon (native/packet.cc → build/Release/kts_packet.node) when it is missing.
+// Builds our N-API addon (native/*.cc → build/Release/kts_packet.node) when it is missing or older
+// than binding.gyp or a native source (a checkout that gained a source file must not keep the old addon).
 // `npm install` already runs `node-gyp rebuild` for the root package because binding.gyp sits at
 // the repository root; this covers checkouts where install scripts were skipped
 // (`npm ci --ignore-scripts`, a copied node_modules). Set KTS_REBUILD_ADDON=1 to force a rebuild.
@@ -10,7 +11,10 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const addon = path.join(root, 'build', 'Release', 'kts_packet.node');
-if (fs.existsSync(addon) && process.env.KTS_REBUILD_ADDON !== '1') process.exit(0);
+const mtime = (f) => fs.statSync(f).mtimeMs;
+const inputs = [path.join(root, 'binding.gyp'), ...fs.readdirSync(path.join(root, 'native')).map((f) => path.join(root, 'native', f))];
+const upToDate = fs.existsSync(addon) && inputs.every((f) => mtime(f) <= mtime(addon));
+if (upToDate && process.env.KTS_REBUILD_ADDON !== '1') process.exit(0);
 
 let gyp;
 try {
@@ -28,6 +32,6 @@ if (!process.env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include'
 }
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0 || !fs.existsSync(addon)) {
-  console.error('build-addon: building native/packet.cc failed');
+  console.error('build-addon: building native/*.cc failed');
   process.exit(r.status || 1);
 }

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { parseConfig, configTestExitCode, formatDiagnostics, dumpConfigText, defaultConfigId } from './config';
 import type { DaemonOptions } from './daemon/index';
 import { parseArgs, helpText, UsageError, DEFAULT_CONFIG, type CliOptions } from './options';
+import { signumOf } from './daemon/signal-table';
 
 export { parseArgs, UsageError, DEFAULT_CONFIG, type CliOptions };
 export const VERSION = '0.1.0';
@@ -12,22 +13,6 @@ export interface DumpStateOptions {
   format: 'json' | 'text';
   controlSocket?: string;
   pidFile?: string;
-}
-
-/** keepalived --signum: the signal each function uses. */
-export const SIGNUMS: Record<string, number> = {
-  RELOAD: 1, // SIGHUP
-  STOP: 15, // SIGTERM
-  DATA: 10, // SIGUSR1
-  STATS: 12, // SIGUSR2
-  STATS_CLEAR: 12,
-  JSON: 34, // SIGRTMIN+2 on glibc
-  TDATA: 34,
-};
-
-/** --signum NAME: the signal number, or undefined for an unknown function. */
-export function signumOf(name: string): number | undefined {
-  return SIGNUMS[name.toUpperCase()];
 }
 
 export function daemonOptions(o: CliOptions): DaemonOptions {

@@ -41,6 +41,7 @@ export function virtualServer(cb: ConfigBuilder, b: N): VirtualServer | undefine
   }
   const where = `virtual_server ${b.args.join(' ')}`;
   let schedSet = false;
+  let protocolSet = false;
   for (const n of b.children ?? []) {
     switch (n.keyword) {
       case 'delay_loop': vs.delayLoop = cb.secs(n, 0, 0.000001, 4294) ?? vs.delayLoop; break;
@@ -54,7 +55,7 @@ export function virtualServer(cb: ConfigBuilder, b: N): VirtualServer | undefine
       case 'protocol': {
         const p = (n.args[0] ?? '').toUpperCase();
         cb.at(vs, 'protocol', n);
-        if (p === 'TCP' || p === 'UDP' || p === 'SCTP') vs.protocol = p;
+        if (p === 'TCP' || p === 'UDP' || p === 'SCTP') { vs.protocol = p; protocolSet = true; }
         else cb.d.error('E_CONFIG_SYNTAX', n.file, n.line, `protocol: expected TCP|UDP|SCTP, got '${n.args[0] ?? ''}'`);
         if (vs.fwmark !== undefined) cb.d.warn('E_CONFIG_SYNTAX', n.file, n.line, `Warning: Virtual server FWM ${vs.fwmark}: protocol specified for fwmark - protocol will be ignored`);
         break;
@@ -82,6 +83,11 @@ export function virtualServer(cb: ConfigBuilder, b: N): VirtualServer | undefine
         if (VS_EXTRA.has(n.keyword)) cb.extra(vs.extra, n);
         else cb.unknown(n, where);
     }
+  }
+  if (!protocolSet && vs.fwmark === undefined) {
+    // keepalived 2.2.7 (check_data.c): the kernel takes protocol 0 as UDP, so keepalived sets UDP explicitly
+    cb.d.warn('E_CONFIG_SYNTAX', b.file, b.line, `Virtual server ${where.slice('virtual_server '.length)}: no protocol set - defaulting to UDP`);
+    vs.protocol = 'UDP';
   }
   if (!schedSet) cb.d.warn('E_CONFIG_MISSING', b.file, b.line, `Virtual server ${b.args.join(' ')}: no scheduler set, setting default 'wlc'`);
   return vs;

@@ -6,18 +6,23 @@
 import { parseConfig, formatDiagnostic, type KeepalivedConfig } from '../config';
 import { createLogger, setLogger, type Logger } from '../util/log';
 import { Supervisor, ControlServer, DEFAULT_CONTROL_SOCKET } from '../supervisor';
-import { closeNetlink } from '../io';
+import { closeNetlink, listAddresses, SdNotifier } from '../io';
+import { monoNow } from '../actors/runtime';
 import type { FromVrrpActor } from '../actors/vrrp/actor';
 import type { DaemonContext, DaemonOptions } from './context';
-import { writePidFiles, removePidFiles, forkToBackground, installSignals } from './process';
+import { writePidFiles, removePidFiles, forkToBackground, takeOverSignals } from './process';
+import type { SignalDispatcher } from './signal-dispatch';
+import { DumpFiles } from './dumps';
+import { buildDumpView } from './dump-view';
+import type { DumpView } from './dump-files';
 import { AdvertIntake } from './intake';
 import { IntentRunner } from './runner';
 import { Trackers, MONITOR_KINDS } from './trackers';
 import { SyncGroups } from './sync-groups';
 import { InstanceLifecycle } from './lifecycle';
 import { reloadConfig, type ReloadResult } from './reload';
-import { vrrpState, vrrpStats } from './state';
-import { insecureScripts } from './script-security';
+import { vrrpState } from './state';
+import { scriptPolicy, type ScriptPolicy } from './script-security';
 import { ScriptJobs } from './script-jobs';
 import { NotifyDispatch, NOTIFIER_KINDS, notifyTimeoutMs } from './notify-dispatch';
 import { installStatic, removeStatic } from './routes';
@@ -50,21 +55,43 @@ export class Daemon {
   private lifecycle!: InstanceLifecycle;
   private readonly vmacs: VmacManager;
   private readonly ah: AhAuth;
-  /** enable_script_security: script paths (argv[0]) found insecure — never run (keepalived disables them) */
-  private insecure = new Set<string>();
+  /** script security: paths never run (enable_script_security) and the user each script runs as */
+  private scripts: ScriptPolicy = { disabled: new Set(), runAs: new Map() };
   private readonly startedAt = Date.now();
   private reloads = 0;
   private exit: (code: number) => void = () => undefined;
+  /** systemd's notify socket (READY/RELOADING/STOPPING/STATUS/WATCHDOG); a no-op outside systemd */
+  private sd!: SdNotifier;
+  private signals!: SignalDispatcher;
+  private readonly dumps: DumpFiles;
+  private lastStatus = '';
 
   constructor(readonly opts: DaemonOptions) {
     this.log = createLogger({ console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined });
     setLogger(this.log);
     this.vmacs = new VmacManager(this.log);
     this.ah = new AhAuth(this.log);
+    this.dumps = new DumpFiles({ dataFile: opts.dataFile, statsFile: opts.statsFile }, this.log);
+  }
+
+  /**
+   * Before anything else (the pid file included): the signals are ours, held until ready, and
+   * NOTIFY_SOCKET / WATCHDOG_* leave the environment so the scripts we run do not inherit them.
+   */
+  private takeOverProcess(): void {
+    this.sd = new SdNotifier({ onError: (e) => this.log.warn({ code: e.code, err: e }, e.message) });
+    this.signals = takeOverSignals(this.log, {
+      stop: (signal) => this.stop(signal),
+      reload: async () => void (await this.reload()),
+      data: () => this.writeDump('data'),
+      stats: () => this.writeDump('stats'),
+      'stats-clear': () => this.writeDump('stats-clear'),
+      json: () => this.writeDump('json'),
+    });
   }
 
   private loadConfig(): KeepalivedConfig | null {
-    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: true, includeCheck: this.opts.includeCheck });
+    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: false, includeCheck: this.opts.includeCheck }); // scripts: scriptPolicy (logged once)
     for (const d of r.diagnostics) {
       const line = formatDiagnostic(d);
       if (d.severity === 'error') this.log.error({ code: d.code, file: d.file, line: d.line }, line);
@@ -81,6 +108,7 @@ export class Daemon {
 
   async start(): Promise<number> {
     const log = this.log;
+    this.takeOverProcess();
     log.info({ version: '0.1.0', config: this.opts.configFile }, 'Starting keepalived-ts');
     const cfg = this.loadConfig();
     if (!cfg) {
@@ -96,15 +124,18 @@ export class Daemon {
       counters: { rxTotal: 0, rxDropped: 0, txAdverts: 0, txErrors: 0, garpSent: 0, vipOpsFailed: 0 },
     });
     sup.register('vrrp', { module: require.resolve('../actors/vrrp/actor'), pool: 'vrrp', restartPolicy: this.opts.dontRespawn ? NO_RESPAWN_POLICY : VRRP_RESTART_POLICY });
-    this.jobs = new ScriptJobs(sup, log, { kinds: [...Object.values(MONITOR_KINDS), ...Object.values(NOTIFIER_KINDS)], isInsecure: (a) => this.insecure.has(a) });
+    this.jobs = new ScriptJobs(sup, log, { kinds: [...Object.values(MONITOR_KINDS), ...Object.values(NOTIFIER_KINDS)], isInsecure: (a) => this.scripts.disabled.has(a), runAs: (a) => this.scripts.runAs.get(a) });
     this.notifiers = new NotifyDispatch(sup, log);
     this.sync = new SyncGroups(ctx, this.notifiers);
-    this.trackers = new Trackers(ctx, this.jobs, this.sync, () => this.insecure);
+    this.trackers = new Trackers(ctx, this.jobs, this.sync, () => this.scripts.disabled);
     this.intake = new AdvertIntake(ctx, this.ah);
     this.runner = new IntentRunner(ctx, this.ah, this.notifiers, this.sync);
     this.lifecycle = new InstanceLifecycle(ctx, { vmacs: this.vmacs, intake: this.intake, runner: this.runner, trackers: this.trackers, sync: this.sync });
     sup.on('out', (o) => {
-      if (o.kind === 'vrrp') this.runner.onEffects(o.id, o.msg as FromVrrpActor);
+      if (o.kind === 'vrrp') {
+        this.runner.onEffects(o.id, o.msg as FromVrrpActor);
+        this.updateStatus();
+      }
     });
     sup.on('restart', (e) => log.warn({ code: 'E_ACTOR_RESTART', actor: e.id, reason: e.reason, attempt: e.attempt }, `actor ${e.id} restarted (${e.reason})`));
     if (this.opts.dontRespawn) {
@@ -140,12 +171,10 @@ export class Daemon {
       log.error({ code: 'E_CONTROL_LISTEN', err: e, path: sockPath }, `control socket ${sockPath}: ${(e as Error).message}`);
       this.control = null;
     }
-    installSignals(this.opts, log, {
-      stop: (signal) => this.stop(signal),
-      reload: () => this.reload(),
-      data: () => ({ version: 1, ...sup.state(), ...this.vrrpState() }),
-      stats: () => ({ version: 1, supervisor: sup.stats(), ...vrrpStats(ctx) }),
-    });
+    await this.firstStates(2000);
+    this.signals.markReady();
+    this.sd.ready(this.statusLine());
+    this.sd.startWatchdog();
     return await new Promise<number>((resolve) => {
       this.exit = resolve;
     });
@@ -156,20 +185,66 @@ export class Daemon {
     const cfg = this.ctx.cfg;
     this.notifiers.configure(cfg, notifyTimeoutMs(cfg.globalDefs));
     this.sync.configure();
-    this.insecure = insecureScripts(cfg, this.log);
+    this.scripts = scriptPolicy(cfg, this.log);
   }
 
   vrrpState(): Record<string, unknown> {
     return vrrpState(this.ctx, { intake: this.intake, trackers: this.trackers, startedAt: this.startedAt, reloads: () => this.reloads });
   }
 
+  /** READY=1 waits for every instance's first state (its actor reported a snapshot), at most `ms`. */
+  private async firstStates(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until && [...this.ctx.insts.values()].some((i) => i.state === null)) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** sd_notify STATUS=: one line. */
+  private statusLine(): string {
+    const n: Record<string, number> = {};
+    for (const i of this.ctx.insts.values()) n[i.state?.state ?? 'INIT'] = (n[i.state?.state ?? 'INIT'] ?? 0) + 1;
+    const parts = Object.entries(n).map(([st, c]) => `${c} ${st}`);
+    return `VRRP instances: ${parts.length ? parts.join(', ') : 'none'}`;
+  }
+
+  /** STATUS= again when an instance changed state. */
+  private updateStatus(): void {
+    const line = this.statusLine();
+    if (line === this.lastStatus) return;
+    this.lastStatus = line;
+    this.sd.status(line);
+  }
+
+  private async writeDump(kind: 'data' | 'stats' | 'stats-clear' | 'json'): Promise<void> {
+    this.dumps.write(kind, await this.dumpView(kind === 'data'));
+  }
+
+  /** The plain view keepalived's dump files are formatted from (dump-view.ts). */
+  private async dumpView(withInterfaces: boolean): Promise<DumpView> {
+    const addresses = withInterfaces ? await listAddresses().catch(() => []) : [];
+    const facts = [...this.ctx.insts.values()].map((i) => ({ ...i, syncGroup: this.sync.groupOf.get(i.vi.name) }));
+    const links = withInterfaces ? this.trackers.linkTable() : [];
+    return buildDumpView(this.ctx.cfg, facts, links, addresses, { monoMs: monoNow(), epochMs: Date.now(), umask: process.umask() });
+  }
+
+  /** SIGHUP and the control socket's reload: RELOADING=1 … READY=1 around it for systemd. */
   async reload(): Promise<ReloadResult> {
+    this.sd.reloading('Reloading');
+    try {
+      return await this.reloadConfig();
+    } finally {
+      if (!this.ctx.stopping) this.sd.ready(this.statusLine());
+    }
+  }
+
+  private async reloadConfig(): Promise<ReloadResult> {
     return reloadConfig(this.ctx, this.lifecycle, this.runner, {
       load: () => this.loadConfig(),
       beforeInstances: () => {
         this.reloads++;
         this.sync.configure();
-        this.insecure = insecureScripts(this.ctx.cfg, this.log);
+        this.scripts = scriptPolicy(this.ctx.cfg, this.log);
         this.trackers.reconfigure();
       },
       afterInstances: () => this.trackers.startScripts(true),
@@ -181,6 +256,8 @@ export class Daemon {
     if (ctx.stopping) return;
     ctx.stopping = true;
     this.log.info({ signal }, 'Stopping');
+    this.sd.stopping('Stopping');
+    this.sd.stopWatchdog();
     await Promise.all([...ctx.insts.values()].map((i) => this.lifecycle.stop(i, true).catch(() => undefined)));
     // keepalived's nft_end: the drop table goes with the daemon (kept with -X, like the VIPs it guards)
     if (!this.opts.dontReleaseVrrp) await this.runner.cleanupFirewall();

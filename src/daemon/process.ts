@@ -1,12 +1,16 @@
 /**
  * The daemon as a process: pid files, going to the background (keepalived forks unless -n) and the
- * signals keepalived answers (TERM/INT stop, HUP reload, USR1/USR2 write the data/stats dumps).
+ * signals keepalived answers (signal-table.ts: TERM/INT stop, HUP reload, USR1/USR2/JSON/STATS_CLEAR
+ * write keepalived's dump files).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Logger } from '../util/log';
 import type { DaemonOptions } from './context';
+import { catchSignals, caughtSignals, realtimeRange, setSignalHandler } from '../io';
+import { caughtSignals as signalsToCatch } from './signal-table';
+import { SignalDispatcher, type SignalActions } from './signal-dispatch';
 
 const DEFAULT_PID_FILE = '/run/keepalived.pid';
 
@@ -59,28 +63,20 @@ export function forkToBackground(): void {
   child.unref();
 }
 
-export interface SignalHandlers {
-  stop: (signal: string) => Promise<void>;
-  reload: () => Promise<unknown>;
-  /** SIGUSR1: the data dump */
-  data: () => unknown;
-  /** SIGUSR2: the stats dump */
-  stats: () => unknown;
-}
-
-export function installSignals(opts: DaemonOptions, log: Logger, h: SignalHandlers): void {
-  process.on('SIGTERM', () => void h.stop('SIGTERM'));
-  process.on('SIGINT', () => void h.stop('SIGINT'));
-  process.on('SIGHUP', () => void h.reload().catch((e) => log.error({ code: 'E_RELOAD', err: e }, 'reload failed')));
-  process.on('SIGUSR1', () => writeDump(log, opts.dataFile ?? '/tmp/keepalived.data', h.data()));
-  process.on('SIGUSR2', () => writeDump(log, opts.statsFile ?? '/tmp/keepalived.stats', h.stats()));
-}
-
-function writeDump(log: Logger, file: string, data: unknown): void {
-  try {
-    fs.writeFileSync(file, JSON.stringify(data, null, 2) + '\n', { mode: 0o644 });
-    log.info({ file }, `state written to ${file}`);
-  } catch (e) {
-    log.error({ code: 'E_DUMP', err: e, file }, `cannot write ${file}`);
+/**
+ * The daemon takes over the signals (held by SignalDispatcher until it is ready). bin/keepalived-ts
+ * caught them first thing; started another way (tests calling main()), they are caught here.
+ */
+export function takeOverSignals(log: Logger, actions: SignalActions): SignalDispatcher {
+  const signals = new SignalDispatcher(actions, log);
+  if (caughtSignals().length === 0) {
+    try {
+      const rt = realtimeRange();
+      catchSignals(signalsToCatch(rt.min, rt.max));
+    } catch (e) {
+      log.error({ code: (e as { code?: string }).code ?? 'E_IO_SIGNAL', err: e }, `cannot catch signals: ${(e as Error).message}`);
+    }
   }
+  setSignalHandler((signo) => signals.onSignal(signo));
+  return signals;
 }

@@ -25,6 +25,8 @@ export interface ScriptJobsOptions {
   maxQueue?: number;
   /** argv[0] of scripts that must never run (enable_script_security) */
   isInsecure?: (argv0: string) => boolean;
+  /** the user a script runs as when its job names none (script_user, the script's own user) */
+  runAs?: (argv0: string) => { uid: number; gid: number } | undefined;
   /** actor kinds whose `job` / `log` messages this pool serves */
   kinds: readonly string[];
 }
@@ -92,8 +94,11 @@ export class ScriptJobs {
     const onAbort = (): void => ch.port1.postMessage('abort');
     signal?.addEventListener('abort', onAbort, { once: true });
     this.counters.started++;
+    const user = spec.uid === undefined ? this.opts.runAs?.(argv0) : undefined;
+    // switch user only when it differs: a daemon that is not root cannot "become" itself through setuid
+    const ids = user && (user.uid !== process.getuid?.() || user.gid !== process.getgid?.()) ? user : {};
     try {
-      const r = (await this.pool.run({ spec: { ...spec, env: spec.env ?? cleanEnv() }, port: ch.port2 }, { transferList: [ch.port2] })) as ScriptJobResult;
+      const r = (await this.pool.run({ spec: { ...spec, ...ids, env: spec.env ?? cleanEnv() }, port: ch.port2 }, { transferList: [ch.port2] })) as ScriptJobResult;
       this.counters.finished++;
       return r;
     } catch (e) {

@@ -1,5 +1,5 @@
 /**
- * What --dump-state, the control socket and the SIGUSR1/SIGUSR2 dumps show of the main thread: each
+ * What --dump-state and the control socket show of the main thread: each
  * instance (state, priorities, timers, fault reasons, VIPs, counters and drops by reason), the VRRP
  * sockets, the trackers and the daemon-wide counters.
  */
@@ -42,11 +42,4 @@ export function vrrpState(ctx: DaemonContext, src: StateSources): Record<string,
     daemon: { pid: process.pid, config: ctx.opts.configFile, uptimeMs: Date.now() - src.startedAt, reloads: src.reloads(), counters: ctx.counters },
     vrrp: { instances, sockets: src.intake.state(), ...src.trackers.state() },
   };
-}
-
-/** The SIGUSR2 stats: daemon counters and each instance's counters and drops. */
-export function vrrpStats(ctx: DaemonContext): Record<string, unknown> {
-  const instances: Record<string, unknown> = {};
-  for (const i of ctx.insts.values()) instances[i.vi.name] = { counters: i.state?.counters ?? null, rxAccepted: i.rxAccepted, dropped: i.drops };
-  return { daemon: ctx.counters, instances };
 }

@@ -195,6 +195,11 @@ export class Trackers {
     }
   }
 
+  /** netlink's link table (the SIGUSR1 dump's interfaces). */
+  linkTable(): LinkState[] {
+    return [...this.links.values()];
+  }
+
   /** Reload, before the instances change: file/process trackers from the new config. */
   reconfigure(): void {
     this.fileProc.configure(this.ctx.cfg, true);

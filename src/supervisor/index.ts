@@ -14,8 +14,6 @@ export { decideRestart, DEFAULT_RESTART_POLICY } from './policy';
 export type { RestartPolicy, RestartDecision } from './policy';
 export { ControlServer, DEFAULT_CONTROL_SOCKET, request } from './control';
 export type { ControlHandlers, ControlResponse } from './control';
-export { JobPool, runJob, runTask, closeJobs } from './jobs';
-export type { ScriptJob, JobResult, JobPoolOptions } from './jobs';
 export type { FaultKind } from './messages';
 
 export interface DumpStateOptions {

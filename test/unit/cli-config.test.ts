@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { parseArgs, daemonOptions, SIGNUMS } from '../../src/cli';
+import { parseArgs, daemonOptions } from '../../src/cli';
+import { signumOf } from '../../src/daemon/signal-table';
 import { ROOT, configFiles, configIdOf, goldenPathOf, normalizedModel } from '../helpers/config-golden';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli.js');
@@ -50,8 +51,8 @@ test('-d prints the effective configuration as text', () => {
 test('--signum prints the signal numbers keepalived uses', () => {
   assert.equal(cli(['--signum=RELOAD']).stdout, '1\n');
   assert.equal(cli(['--signum', 'STOP']).stdout, '15\n');
-  assert.equal(SIGNUMS.DATA, 10);
-  assert.equal(SIGNUMS.STATS, 12);
+  assert.equal(signumOf('DATA'), 10);
+  assert.equal(signumOf('STATS'), 12);
   assert.equal(cli(['--signum=BOGUS']).code, 1);
 });
 
