@@ -42,7 +42,7 @@ export interface OptionSpec {
   help: string;
   /** keepalived's option or ours */
   origin: 'keepalived' | 'keepalived-ts';
-  /** for an option keepalived-ts accepts without acting on it: what keepalived would do */
+  /** for an option keepalived-ts accepts without acting on it: what keepalived would do, and why we do not */
   ignored?: string;
   apply?: (o: CliOptions, v: string | undefined) => void;
 }
@@ -76,8 +76,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: 'use-file', short: 'f', arg: 'required', value: 'FILE', origin: KA, help: `Use the specified configuration file (default ${DEFAULT_CONFIG})`, apply: (o, v) => { o.configFile = v!; } },
   { long: 'vrrp', short: 'P', arg: 'none', origin: KA, help: 'Only run with VRRP subsystem', apply: (o) => { o.vrrpOnly = true; } },
   { long: 'check', short: 'C', arg: 'none', origin: KA, help: 'Only run with Health-checker subsystem', apply: (o) => { o.checkOnly = true; } },
-  { long: 'no_bfd', short: 'B', arg: 'none', origin: KA, help: "Don't run BFD subsystem", ignored: 'does not start its BFD child process' },
-  { long: 'all', arg: 'none', origin: KA, help: 'Force all child processes to run, even if have no configuration', ignored: 'starts every child process even with nothing configured for it' },
+  { long: 'no_bfd', short: 'B', arg: 'none', origin: KA, help: "Don't run BFD subsystem", ignored: 'would not start its BFD child process; keepalived-ts has no BFD subsystem to start' },
+  { long: 'all', arg: 'none', origin: KA, help: 'Force all child processes to run, even if have no configuration', ignored: 'would start every child process even with nothing configured for it; keepalived-ts starts what the configuration needs' },
   { long: 'log-console', short: 'l', arg: 'none', origin: KA, help: 'Log messages to local console', apply: (o) => { o.logConsole = true; } },
   { long: 'log-detail', short: 'D', arg: 'none', origin: KA, help: 'Detailed log messages (twice: extra detail)', apply: (o) => { o.logDetail = true; } },
   {
@@ -90,7 +90,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   { long: 'no-syslog', short: 'G', arg: 'none', origin: KA, help: "Don't log via syslog", apply: (o) => { o.noSyslog = true; } },
   { long: 'log-file', short: 'g', arg: 'optional', value: 'FILE', origin: KA, help: 'Also log to FILE (default keepalived.log)', apply: (o, v) => { o.logFile = v || 'keepalived.log'; } },
-  { long: 'flush-log-file', arg: 'none', origin: KA, help: 'Flush the log file after each line', ignored: 'flushes its log file after each line; keepalived-ts writes each line as it comes' },
+  { long: 'flush-log-file', arg: 'none', origin: KA, help: 'Flush the log file after each line', ignored: 'would flush its log file after each line; keepalived-ts writes each line as it comes' },
   {
     long: 'umask', short: 'u', arg: 'required', value: 'MASK', origin: KA, help: 'umask for file creation (in numeric form)',
     apply: (o, v) => {
@@ -110,21 +110,21 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: 'genhash', short: 'T', arg: 'none', origin: KA, help: 'Enter into genhash utility mode (this should be the first option used).' },
   { long: 'checkers_pid', short: 'c', arg: 'required', value: 'FILE', origin: KA, help: 'Use specified pidfile for checkers child process', apply: (o, v) => { o.checkersPidFile = v; } },
   { long: 'address-monitoring', short: 'a', arg: 'none', origin: KA, help: 'Report all address additions/deletions notified via netlink', apply: (o) => { o.addressMonitoring = true; } },
-  { long: 'bfd_pid', short: 'b', arg: 'required', value: 'FILE', origin: KA, help: 'Use specified pidfile for BFD child process', ignored: 'writes the BFD child process id to this file; keepalived-ts has no BFD process' },
-  { long: 'snmp', short: 'x', arg: 'none', origin: KA, help: 'Enable SNMP subsystem', ignored: 'registers with an SNMP master agent (AgentX); keepalived-ts has no SNMP subsystem' },
-  { long: 'snmp-agent-socket', short: 'A', arg: 'required', value: 'FILE', origin: KA, help: 'Use the specified socket for master agent', ignored: 'connects to the SNMP master agent at this socket; keepalived-ts has no SNMP subsystem' },
-  { long: 'core-dump', short: 'm', arg: 'none', origin: KA, help: 'Produce core dump if terminate abnormally', ignored: 'raises its core-size limit so an abnormal end leaves a core dump' },
-  { long: 'core-dump-pattern', short: 'M', arg: 'optional', value: 'PATN', origin: KA, help: "Also set /proc/sys/kernel/core_pattern to PATN (default 'core')", ignored: 'sets /proc/sys/kernel/core_pattern and enables core dumps' },
-  { long: 'no-mem-check', arg: 'none', origin: KA, help: 'Disable malloc() etc mem-checks', ignored: 'turns off its memory-allocation checks (a debug build feature)' },
-  { long: 'mem-check-log', short: 'L', arg: 'none', origin: KA, help: 'Log malloc/frees to syslog', ignored: 'logs its memory allocations (a debug build feature)' },
+  { long: 'bfd_pid', short: 'b', arg: 'required', value: 'FILE', origin: KA, help: 'Use specified pidfile for BFD child process', ignored: 'would write its BFD child process id to this file; keepalived-ts has no BFD process' },
+  { long: 'snmp', short: 'x', arg: 'none', origin: KA, help: 'Enable SNMP subsystem', ignored: 'would register with an SNMP master agent (AgentX); keepalived-ts has no SNMP subsystem' },
+  { long: 'snmp-agent-socket', short: 'A', arg: 'required', value: 'FILE', origin: KA, help: 'Use the specified socket for master agent', ignored: 'would connect to the SNMP master agent at this socket; keepalived-ts has no SNMP subsystem' },
+  { long: 'core-dump', short: 'm', arg: 'none', origin: KA, help: 'Produce core dump if terminate abnormally', ignored: 'would raise its core-size limit so an abnormal end leaves a core dump; keepalived-ts does not' },
+  { long: 'core-dump-pattern', short: 'M', arg: 'optional', value: 'PATN', origin: KA, help: "Also set /proc/sys/kernel/core_pattern to PATN (default 'core')", ignored: 'would set /proc/sys/kernel/core_pattern and enable core dumps; keepalived-ts does not' },
+  { long: 'no-mem-check', arg: 'none', origin: KA, help: 'Disable malloc() etc mem-checks', ignored: 'would turn off its memory-allocation checks (a debug build feature); keepalived-ts has none' },
+  { long: 'mem-check-log', short: 'L', arg: 'none', origin: KA, help: 'Log malloc/frees to syslog', ignored: 'would log its memory allocations (a debug build feature); keepalived-ts does not' },
   { long: 'namespace', short: 's', arg: 'required', value: 'NAME', origin: KA, help: 'Run in network namespace NAME (overrides config)', apply: (o, v) => { o.namespace = v; } },
   { long: 'all-config', short: 'e', arg: 'none', origin: KA, help: 'Error if any configuration file missing (same as includet)', apply: (o) => { o.includeCheck = true; } },
   { long: 'config-id', short: 'i', arg: 'required', value: 'ID', origin: KA, help: "Skip any configuration lines beginning '@' that don't match id or any lines beginning @^ that do match. The config-id defaults to the node name if option not used", apply: (o, v) => { o.configId = v; } },
   { long: 'signum', arg: 'required', value: 'SIGFUNC', origin: KA, help: 'Return signal number for STOP, RELOAD, DATA, STATS, STATS_CLEAR, JSON', apply: (o, v) => { o.signum = v; } },
   { long: 'config-test', short: 't', arg: 'optional', value: 'LOG_FILE', origin: KA, help: 'Check the configuration for obvious errors, output to stderr by default (exit 0 clean, 4 cannot run, 5 errors, 6 script security)', apply: (o, v) => { o.configTest = true; if (v) o.configTestLog = v; } },
-  { long: 'config-fd', arg: 'required', value: 'FD', origin: KA, help: 'Read the configuration from this descriptor (used between keepalived processes)', ignored: 'reads the configuration its parent process passed on this descriptor (internal to keepalived)' },
-  { long: 'perf', arg: 'optional', value: 'run|all|end', origin: KA, help: 'Collect perf data', ignored: 'records perf data (a debug build feature)' },
-  { long: 'debug', arg: 'optional', value: 'OPTIONS', origin: KA, help: 'Enable debug options', ignored: 'turns on debug options (a debug build feature)' },
+  { long: 'config-fd', arg: 'required', value: 'FD', origin: KA, help: 'Read the configuration from this descriptor (used between keepalived processes)', ignored: 'would read the configuration its parent process passed on this descriptor (internal to keepalived); keepalived-ts reads -f' },
+  { long: 'perf', arg: 'optional', value: 'run|all|end', origin: KA, help: 'Collect perf data', ignored: 'would record perf data (a debug build feature); keepalived-ts does not' },
+  { long: 'debug', arg: 'optional', value: 'OPTIONS', origin: KA, help: 'Enable debug options', ignored: 'would turn on debug options (a debug build feature); keepalived-ts does not' },
   { long: 'version', short: 'v', arg: 'none', origin: KA, help: 'Display the version number', apply: (o) => { o.version = true; } },
   { long: 'help', short: 'h', arg: 'none', origin: KA, help: 'Display this help message', apply: (o) => { o.help = true; } },
   { long: 'json', arg: 'none', origin: OURS, help: 'With -d: print the typed model of the effective configuration as JSON', apply: (o) => { o.json = true; } },
@@ -175,7 +175,7 @@ function byLong(name: string): OptionSpec {
 /** The one line printed for an option keepalived-ts accepts but does not act on. */
 export function ignoredWarning(spec: OptionSpec): string {
   const name = `${spec.short ? `-${spec.short}/` : ''}--${spec.long}`;
-  return `${name}: keepalived ${spec.ignored}; keepalived-ts does not, and ignores the option [E_CLI_UNSUPPORTED]`;
+  return `${name}: ignored: keepalived ${spec.ignored} [E_CLI_UNSUPPORTED]`;
 }
 
 /**
@@ -263,7 +263,7 @@ export function manOptionsSection(): string {
     const names = [s.short ? `\\fB\\-${s.short}\\fR` : '', `\\fB\\-\\-${roff(s.long)}\\fR${s.arg === 'optional' ? v : s.arg === 'required' ? `=${v.trim()}` : ''}`].filter(Boolean);
     out.push('.TP', names.join(', '));
     let text = roff(s.help);
-    if (s.ignored) text += `\n.br\nAccepted for compatibility: keepalived ${roff(s.ignored)}; keepalived\\-ts does not and prints a warning.`;
+    if (s.ignored) text += `\n.br\nAccepted and ignored with a warning: keepalived ${roff(s.ignored)}.`;
     if (s.origin === OURS) text += '\n.br\n(keepalived\\-ts only.)';
     out.push(text);
   }
