@@ -14,6 +14,8 @@ export class Diagnostics {
   readonly list: Diagnostic[] = [];
   fatal = false;
   fileError = false;
+  /** a keyword lacked its value: keepalived stops there with exit 2 */
+  missingParameter = false;
   add(severity: Severity, code: ConfigErrorCode, file: string, line: number, message: string): void {
     this.list.push({ severity, code, file, line, message });
   }

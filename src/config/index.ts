@@ -50,7 +50,7 @@ export function parseConfig(file: string, opts: ParseOptions = {}): ParseResult 
     d.fatal = true;
     config = new ConfigBuilder(new Diagnostics()).build([], [file]);
   }
-  return { config, diagnostics: d.list, fatal: d.fatal, ...(d.fileError ? { fileError: true } : {}) };
+  return { config, diagnostics: d.list, fatal: d.fatal, ...(d.fileError ? { fileError: true } : {}), ...(d.missingParameter ? { missingParameter: true } : {}) };
 }
 
 /** Parses and throws ConfigError on the first error (for callers that want all-or-nothing). */
@@ -114,8 +114,8 @@ function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions, pos
       if (t.name === vi.interface) d.warn('E_CONFIG_SYNTAX', p.file, p.line, `(${vi.name}) Ignoring track_interface ${t.name} since own interface`);
     }
     for (const r of vi.virtualRules) missingIf = ruleInterfaces(r, ifs, d) || missingIf;
-    for (const t of vi.trackFiles) if (!cfg.trackFiles[t.name]) d.warn('E_CONFIG_REFERENCE', vi.file, vi.line, `(${vi.name}) track file ${t.name} not found, ignoring...`);
-    for (const t of vi.trackProcesses) if (!cfg.trackProcesses[t.name]) d.warn('E_CONFIG_REFERENCE', vi.file, vi.line, `(${vi.name}) track process ${t.name} not found, ignoring...`);
+    for (const t of vi.trackFiles) if (!cfg.trackFiles[t.name]) d.warn('E_CONFIG_REFERENCE', where(t, 'name', vi).file, where(t, 'name', vi).line, `(${vi.name}) track file ${t.name} not found, ignoring...`);
+    for (const t of vi.trackProcesses) if (!cfg.trackProcesses[t.name]) d.warn('E_CONFIG_REFERENCE', where(t, 'name', vi).file, where(t, 'name', vi).line, `(${vi.name}) track process ${t.name} not found, ignoring...`);
   }
   for (const g of cfg.vrrpSyncGroups) {
     for (const t of g.trackInterfaces) {
@@ -129,6 +129,8 @@ function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions, pos
       if (!vi) d.warn('E_CONFIG_REFERENCE', g.file, g.line, `Virtual router ${m} specified in sync group ${g.name} doesn't exist - ignoring`);
       else vi.syncGroup = g.name;
     }
+    const members = g.group.filter((m) => cfg.vrrpInstances.some((v) => v.name === m)).length;
+    if (members === 1) d.warn('E_CONFIG_MISSING', g.file, g.line, `Sync group ${g.name} has only 1 virtual router(s) - this probably isn't what you want`);
   }
   for (const vs of cfg.virtualServers) {
     if (vs.group && !cfg.virtualServerGroups[vs.group]) d.error('E_CONFIG_REFERENCE', vs.file, vs.line, `virtual_server group ${vs.group} is not defined`);
@@ -205,6 +207,11 @@ function extraInterfaces(cfg: KeepalivedConfig, ifs: Set<string> | undefined, d:
       if (c.keyword === 'interfaces') for (const i of c.children ?? []) for (const name of [i.keyword, ...i.args]) check(name, blockEnd.get(c) ?? i, `WARNING - interface ${name} specified for garp_group doesn't exist`);
     }
   }
+  for (const b of cfg.extra['bfd_instance'] ?? []) {
+    // keepalived (bfd_parser.c) checks when the block closes; BFD itself is not run (E_CONFIG_UNSUPPORTED)
+    const end = blockEnd.get(b) ?? b;
+    if (!(b.children ?? []).some((c) => c.keyword === 'neighbor_ip' || c.keyword === 'neighbour_ip')) d.warn('E_CONFIG_MISSING', end.file, end.line, `Configuration error: BFD instance ${b.args[0] ?? ''} has no neighbor address set, disabling instance`);
+  }
   for (const b of cfg.extra['linkbeat_interfaces'] ?? []) for (const i of b.children ?? []) check(i.keyword, i, `unknown interface ${i.keyword} specified for linkbeat interface`);
   for (const b of cfg.extra['interface_up_down_delays'] ?? []) for (const i of b.children ?? []) check(i.keyword, i, `unknown interface ${i.keyword} specified for up/down delay`);
   return missing;
@@ -214,9 +221,11 @@ function extraInterfaces(cfg: KeepalivedConfig, ifs: Set<string> | undefined, d:
  * keepalived 2.2.7's -t exit status (the binary, not the man page): 0 nothing reported, 4 only
  * "cannot run" (an unreadable configuration), 5 any other diagnostic, warnings included (keepalived
  * keeps the highest config_err_t and every warning outranks "cannot run"), 6 script security or a
- * required include file missing. Our own remarks (`ours`) do not count.
+ * required include file missing, 2 a keyword without its value (keepalived stops reading there).
+ * Our own remarks (`ours`) do not count.
  */
 export function configTestExitCode(r: ParseResult): number {
+  if (r.missingParameter) return 2;
   const counted = r.diagnostics.filter((x) => !x.ours);
   if (r.fileError || counted.some((x) => x.code === 'E_CONFIG_SCRIPT_SECURITY')) return 6;
   if (counted.some((x) => x.code !== 'E_CONFIG_FILE')) return 5;

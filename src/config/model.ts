@@ -473,4 +473,6 @@ export interface ParseResult {
   fatal: boolean;
   /** a configuration file that had to exist is missing (keepalived: exits 6, "no config") */
   fileError?: boolean;
+  /** a keyword without its value: keepalived 2.2.7 stops reading and exits 2, -t included */
+  missingParameter?: boolean;
 }

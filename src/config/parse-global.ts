@@ -24,7 +24,10 @@ export function globalDefs(cb: ConfigBuilder, b: N, g: GlobalDefs): void {
   for (const n of b.children ?? []) {
     const k = n.keyword;
     switch (k) {
-      case 'router_id': if (cb.need(n, 1, 'a router id')) g.routerId = n.args[0]; break;
+      case 'router_id':
+        if (n.args[0] !== undefined) g.routerId = n.args[0];
+        else cb.d.error('E_CONFIG_MISSING', n.file, n.line, 'routerid name missing - ignoring');
+        break;
       case 'notification_email':
         if (n.children) for (const c of n.children) g.notificationEmail.push(c.keyword, ...c.args);
         else g.notificationEmail.push(...n.args);

@@ -2,6 +2,7 @@
 import type { ConfigBuilder } from './parse';
 import type { Checker, CheckerType, GenericNode as N, RealServer, UrlSpec, VirtualServer, VirtualServerGroup } from './model';
 import { isIp } from './parse-net';
+import { blockEnd } from './tree';
 
 const VS_EXTRA = new Set('ha_suspend persistence_engine sh mh ip_family snmp_name sorry_server_lvs_method lthreshold uthreshold retry delay_before_retry warmup connect_timeout lvs_method lvs_sched flag-1 flag-2 flag-3 sh-port sh-fallback mh-port mh-fallback'.split(' '));
 const RS_EXTRA = new Set('uthreshold lthreshold retry delay_before_retry warmup connect_timeout alpha lvs_method virtualhost snmp_name'.split(' '));
@@ -41,12 +42,14 @@ export function virtualServer(cb: ConfigBuilder, b: N): VirtualServer | undefine
   }
   const where = `virtual_server ${b.args.join(' ')}`;
   let schedSet = false;
+  let kindSet = false;
   let protocolSet = false;
   for (const n of b.children ?? []) {
     switch (n.keyword) {
       case 'delay_loop': vs.delayLoop = cb.secs(n, 0, 0.000001, 4294) ?? vs.delayLoop; break;
       case 'lb_algo': case 'lvs_sched': if (cb.need(n, 1, 'a scheduler (rr|wrr|lc|wlc|lblc|sh|mh|dh|fo|ovf|lblcr|sed|nq)')) { vs.lbAlgo = n.args[0]; schedSet = true; } break;
       case 'lb_kind': case 'lvs_method': {
+        kindSet = true;
         const k = (n.args[0] ?? '').toUpperCase();
         if (k === 'NAT' || k === 'DR' || k === 'TUN') vs.lbKind = k;
         else cb.d.error('E_CONFIG_SYNTAX', n.file, n.line, `${n.keyword}: expected NAT|DR|TUN, got '${n.args[0] ?? ''}'`);
@@ -90,6 +93,18 @@ export function virtualServer(cb: ConfigBuilder, b: N): VirtualServer | undefine
     vs.protocol = 'UDP';
   }
   if (!schedSet) cb.d.warn('E_CONFIG_MISSING', b.file, b.line, `Virtual server ${b.args.join(' ')}: no scheduler set, setting default 'wlc'`);
+  if (!kindSet) cb.d.warn('E_CONFIG_MISSING', b.file, b.line, `Virtual server ${b.args.join(' ')}: no forwarding method set, setting default NAT`);
+  // keepalived 2.2.7 (check_data.c): quorum above the real servers' total weight, hysteresis not below quorum
+  const total = vs.realServers.reduce((a, r) => a + r.weight, 0);
+  if (vs.quorum > total) {
+    cb.d.warn('E_CONFIG_RANGE', b.file, b.line, `Warning - quorum ${vs.quorum} for virtual server ${b.args.join(' ')} exceeds total weight of real servers ${total}, reducing quorum to ${total}`);
+    vs.quorum = total;
+  }
+  if (vs.hysteresis >= vs.quorum) {
+    const h = vs.quorum === 0 ? 4294967295 : vs.quorum - 1; // keepalived's unsigned quorum - 1
+    cb.d.warn('E_CONFIG_RANGE', b.file, b.line, `Virtual server ${b.args.join(' ')}: hysteresis ${vs.hysteresis} >= quorum ${vs.quorum}; setting hysteresis to ${h}`);
+    vs.hysteresis = h;
+  }
   return vs;
 }
 
@@ -151,7 +166,8 @@ export function checker(cb: ConfigBuilder, b: N, type: CheckerType): Checker {
         else cb.unknown(n, type);
     }
   }
-  if (type === 'MISC_CHECK' && !c.miscPath) cb.d.error('E_CONFIG_MISSING', b.file, b.line, 'MISC_CHECK: misc_path is required');
+  const end = blockEnd.get(b) ?? b;
+  if (type === 'MISC_CHECK' && !c.miscPath) cb.d.error('E_CONFIG_MISSING', end.file, end.line, 'No script path has been specified for MISC_CHECKER - skipping');
   return c;
 }
 

@@ -51,16 +51,27 @@ export class ConfigBuilder {
   // ---------- value helpers ----------
   need(n: N, count: number, what: string): boolean {
     if (n.args.length < count) {
-      this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `${n.keyword}: expected ${what}`);
+      if (n.args.length === 0) this.missing(n, what);
+      else this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `${n.keyword}: expected ${what}`);
       return false;
     }
     return true;
   }
 
+  /**
+   * keepalived 2.2.7 (parser.c null_strvec): a keyword without the value it needs ends the run at
+   * once, exit 2 even for -t; we say it the same way, mark it, and read on.
+   */
+  missing(n: N, what: string): void {
+    this.d.error('E_CONFIG_MISSING', n.file, n.line, `*** Configuration line starting \`${n.keyword}\` is missing a parameter after keyword \`${n.keyword}\` at word position 2 (expected ${what})`);
+    this.d.missingParameter = true;
+  }
+
   int(n: N, i: number, min: number, max: number): number | undefined {
     const v = n.args[i];
     if (v === undefined) {
-      this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `${n.keyword}: expected an integer in [${min}, ${max}]`);
+      if (i === 0) this.missing(n, `an integer in [${min}, ${max}]`);
+      else this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `${n.keyword}: expected an integer in [${min}, ${max}]`);
       return undefined;
     }
     if (!/^[-+]?\d+$/.test(v)) {
@@ -83,6 +94,10 @@ export class ConfigBuilder {
   /** <TIMER>: seconds with up to microsecond resolution. */
   secs(n: N, i: number, min: number, max: number): number | undefined {
     const v = n.args[i];
+    if (v === undefined && i === 0) {
+      this.missing(n, `a time in seconds in [${min}, ${max}]`);
+      return undefined;
+    }
     if (v === undefined || !/^[+]?(\d+\.?\d*|\.\d+)$/.test(v)) {
       this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `${n.keyword}: expected a time in seconds in [${min}, ${max}], got ${v === undefined ? 'nothing' : `invalid number '${v}'`}`);
       return undefined;
@@ -111,7 +126,10 @@ export class ConfigBuilder {
   }
 
   cmd(n: N): NotifyCommand | undefined {
-    if (!this.need(n, 1, 'a script (quote it if it has arguments) [username [groupname]]')) return undefined;
+    if (n.args.length === 0) {
+      this.d.error('E_CONFIG_MISSING', n.file, n.line, `${n.keyword}: expected a script (quote it if it has arguments) [username [groupname]]`);
+      return undefined;
+    }
     const argv = splitCommand(n.args[0]);
     if (argv.length === 0) {
       this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `${n.keyword}: empty script`);
@@ -125,6 +143,23 @@ export class ConfigBuilder {
 
   unknown(n: N, where: string): void {
     this.d.warn('E_CONFIG_UNKNOWN_KEYWORD', n.file, n.line, `Unknown keyword '${n.keyword}' in ${where}`);
+    if (n.children) this.unknownBlocks.add(n);
+  }
+
+  /** Unknown keywords that opened a block inside a known one (keepalived ignores their '{'). */
+  private unknownBlocks = new Set<N>();
+
+  /**
+   * keepalived refuses the '{' of an unknown nested block, so its '}' closes the enclosing block
+   * and the enclosing top-level block's own '}' is left over: "Unknown keyword '}'" there.
+   */
+  private leftoverBraces(nodes: N[]): void {
+    const inside = (x: N): boolean => (x.children ?? []).some((c) => this.unknownBlocks.has(c) || inside(c));
+    for (const top of nodes) {
+      const end = blockEnd.get(top);
+      if (end && inside(top)) this.d.warn('E_CONFIG_UNKNOWN_KEYWORD', end.file, end.line, "Unknown keyword '}'");
+    }
+    this.unknownBlocks.clear();
   }
 
   extra(e: Extra, n: N): void {
@@ -195,6 +230,7 @@ export class ConfigBuilder {
       if (vi) cfg.vrrpInstances.push(vi);
     }
     this.numberRules(nodes);
+    this.leftoverBraces(nodes);
     return cfg;
   }
 
@@ -229,7 +265,13 @@ export class ConfigBuilder {
     for (const n of b.children ?? []) {
       switch (n.keyword) {
         case 'script': s.script = this.cmd(n); break;
-        case 'interval': s.interval = this.secs(n, 0, 0.000001, 4294) ?? s.interval; break;
+        case 'interval': {
+          // keepalived 2.2.7: whole seconds only
+          const v = n.args[0] ?? '';
+          if (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 4294) s.interval = Number(v);
+          else this.d.error('E_CONFIG_RANGE', n.file, n.line, `(${s.name}): vrrp script interval '${v}' must be between 1 and 4294 - ignoring`);
+          break;
+        }
         case 'timeout': { const t = this.secs(n, 0, 0.000001, 4294); if (t !== undefined) { s.timeout = t; timeoutSet = true; } break; }
         case 'weight':
           s.weight = this.int(n, 0, -253, 253) ?? 0;
@@ -298,7 +340,10 @@ export class ConfigBuilder {
         case 'notify_stop': g.notifyStop = this.cmd(n); break;
         case 'notify': g.notify = this.cmd(n); break;
         case 'smtp_alert': g.smtpAlert = this.bool(n); break;
-        case 'global_tracking': g.globalTracking = true; break;
+        case 'global_tracking':
+          g.globalTracking = true;
+          this.d.warn('E_CONFIG_SYNTAX', n.file, n.line, `(${g.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`);
+          break;
         case 'sync_group_tracking_weight': g.syncGroupTrackingWeight = true; break;
         case 'track_interface': g.trackInterfaces = this.trackInterfaces(n); break;
         case 'track_script': g.trackScripts = this.trackScripts(n); break;
@@ -317,7 +362,10 @@ export class ConfigBuilder {
     const t: TrackFile = { name: b.args[0], file: b.file, line: b.line, weight: 1, weightReverse: false };
     for (const n of b.children ?? []) {
       switch (n.keyword) {
-        case 'file': if (this.need(n, 1, 'a path')) t.path = n.args[0]; break;
+        case 'file':
+          if (n.args[0]) t.path = n.args[0];
+          else this.d.error('E_CONFIG_MISSING', n.file, n.line, 'track file file name missing');
+          break;
         case 'weight': t.weight = this.int(n, 0, -254, 254) ?? 1; t.weightReverse = n.args[1] === 'reverse'; break;
         case 'init_file': {
           const v = n.args[0] !== undefined && n.args[0] !== 'overwrite' ? this.int(n, 0, -254, 254) : undefined;
@@ -327,7 +375,11 @@ export class ConfigBuilder {
         default: this.unknown(n, `track_file ${t.name}`);
       }
     }
-    if (!t.path) this.d.warn('E_CONFIG_MISSING', b.file, b.line, `No file set for track_file ${t.name} - removing`);
+    const end = blockEnd.get(b) ?? b;
+    if (!t.path) {
+      this.d.warn('E_CONFIG_MISSING', end.file, end.line, `No file set for track_file ${t.name} - ignoring`);
+      return undefined;
+    }
     return t;
   }
 
@@ -337,7 +389,10 @@ export class ConfigBuilder {
     for (const n of b.children ?? []) {
       switch (n.keyword) {
         case 'process': if (this.need(n, 1, 'a process name')) { t.process = n.args[0]; if (n.args.length > 1) t.param = n.args.slice(1); } break;
-        case 'param_match': t.paramMatch = n.args[0]; break;
+        case 'param_match':
+          if (n.args[0] === 'initial' || n.args[0] === 'partial') t.paramMatch = n.args[0];
+          else this.d.warn('E_CONFIG_SYNTAX', n.file, n.line, `Invalid param_match type ${n.args[0] ?? ''} - ignoring`);
+          break;
         case 'quorum': t.quorum = this.int(n, 0, 1, 65535) ?? 1; break;
         case 'quorum_max': t.quorumMax = this.int(n, 0, 1, 65535); break;
         case 'weight': t.weight = this.int(n, 0, -254, 254) ?? 0; t.weightReverse = n.args[1] === 'reverse'; break;
@@ -420,7 +475,7 @@ export class ConfigBuilder {
           case 'track_process': vi.trackProcesses.push(...this.trackList(n, 'track_process')); break;
           case 'track_bfd': vi.trackBfds.push(...this.trackList(n, 'track_bfd')); break;
           case 'unicast_src_ip': { const a = this.ip(n, 0); if (a) vi.unicastSrcIp = a; break; }
-          case 'unicast_ttl': vi.unicastTtl = this.int(n, 0, 1, 255); break;
+          case 'unicast_ttl': vi.unicastTtl = this.int(n, 0, 0, 255); break;
           case 'unicast_peer':
             for (const c of this.items(n)) {
               if (!isIp(c.keyword)) { this.d.error('E_CONFIG_SYNTAX', c.file, c.line, `unicast_peer: invalid address '${c.keyword}'`); continue; }
@@ -434,7 +489,7 @@ export class ConfigBuilder {
               this.at(p, 'address', c);
             }
             break;
-          case 'mcast_src_ip': { const a = this.ip(n, 0); if (a) vi.mcastSrcIp = a; break; }
+          case 'mcast_src_ip': { const a = this.ip(n, 0); if (a) { vi.mcastSrcIp = a; this.at(vi, 'mcastSrcIp', n); } break; }
           case 'use_vmac': vi.useVmac = n.args[0] ?? ''; break;
           case 'vmac_xmit_base': vi.vmacXmitBase = true; break;
           case 'use_ipvlan': vi.useIpvlan = n.args[0] ?? ''; break;
@@ -452,7 +507,12 @@ export class ConfigBuilder {
           case 'notify_master_rx_lower_pri': vi.notifyMasterRxLowerPri = this.cmd(n); break;
           case 'smtp_alert': vi.smtpAlert = this.bool(n); break;
           case 'garp_master_delay': vi.garpMasterDelay = this.int(n, 0, 0, 86400) ?? vi.garpMasterDelay; break;
-          case 'garp_master_repeat': vi.garpMasterRepeat = this.int(n, 0, 0, 65535) ?? vi.garpMasterRepeat; break;
+          case 'garp_master_repeat': {
+            const r = this.int(n, 0, 0, 65535);
+            if (r === 0) this.d.warn('E_CONFIG_RANGE', n.file, n.line, `${P}: garp_master_repeat must be greater than 0, setting to 1`);
+            vi.garpMasterRepeat = r === 0 ? 1 : r ?? vi.garpMasterRepeat;
+            break;
+          }
           case 'garp_master_refresh': vi.garpMasterRefresh = this.int(n, 0, 0, 86400) ?? vi.garpMasterRefresh; break;
           case 'garp_master_refresh_repeat': vi.garpMasterRefreshRepeat = this.int(n, 0, 0, 65535) ?? vi.garpMasterRefreshRepeat; break;
           case 'garp_lower_prio_delay': vi.garpLowerPrioDelay = this.int(n, 0, 0, 86400) ?? vi.garpLowerPrioDelay; lowerPrioDelaySet = true; break;
@@ -465,8 +525,8 @@ export class ConfigBuilder {
           case 'no_accept': vi.accept = false; acceptSet = true; break;
           case 'strict_mode': vi.strictMode = this.bool(n); break;
           case 'skip_check_adv_addr': vi.skipCheckAdvAddr = this.bool(n); break;
-          case 'check_unicast_src': vi.checkUnicastSrc = true; break;
-          case 'debug': vi.debug = n.args[0] === undefined ? 1 : this.int(n, 0, 0, 4); break;
+          case 'check_unicast_src': vi.checkUnicastSrc = true; this.at(vi, 'checkUnicastSrc', n); break;
+          case 'debug': if (this.need(n, 1, 'a level 0-4')) vi.debug = this.int(n, 0, 0, 4); break;
           default:
             if (INSTANCE_EXTRA.has(n.keyword)) this.extra(vi.extra, n);
             else this.unknown(n, `vrrp_instance ${name}`);
@@ -483,13 +543,22 @@ export class ConfigBuilder {
       return undefined;
     }
     if (!vi.interface && vi.unicastPeers.length === 0) this.d.warn('E_CONFIG_MISSING', b.file, b.line, `${P} no interface specified`);
-    if (vi.unicastSrcIp && vi.unicastPeers.length === 0) this.d.warn('E_CONFIG_MISSING', b.file, b.line, `${P} A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`);
+    if ((vi.unicastSrcIp || this.positions.get(vi)?.checkUnicastSrc) && vi.unicastPeers.length === 0) this.d.warn('E_CONFIG_MISSING', b.file, b.line, `${P} A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`);
     // keepalived 2.2.7: the first address written (a unicast peer or a VIP) sets the instance's family
+    if (vi.unicastTtl !== undefined && vi.unicastPeers.length === 0) {
+      const end = blockEnd.get(b) ?? b;
+      this.d.warn('E_CONFIG_SYNTAX', end.file, end.line, `${P}: Cannot use unicast_ttl without unicast peers - resetting`);
+      delete vi.unicastTtl;
+    }
+    // the first of a unicast peer, mcast_src_ip or VIP written sets the family
     const peer0 = vi.unicastPeers[0];
-    const peerLine = peer0 ? this.positions.get(peer0)?.address?.line ?? Infinity : Infinity;
+    const firstAddr = [
+      ...(peer0 ? [{ line: this.positions.get(peer0)?.address?.line ?? Infinity, family: isIp(peer0.address) }] : []),
+      ...(vi.mcastSrcIp ? [{ line: this.positions.get(vi)?.mcastSrcIp?.line ?? Infinity, family: isIp(vi.mcastSrcIp) }] : []),
+    ].sort((x, y) => x.line - y.line)[0];
     const vip0 = vi.virtualIpaddress[0];
-    const fromPeer = peer0 && (!vip0 || (vip0.file === b.file && peerLine < vip0.line));
-    const fam = fromPeer ? isIp(peer0.address) : vip0?.family ?? (vi.unicastSrcIp ? isIp(vi.unicastSrcIp) : vi.mcastSrcIp ? isIp(vi.mcastSrcIp) : 4);
+    const fromPeer = firstAddr && (!vip0 || (vip0.file === b.file && firstAddr.line < vip0.line));
+    const fam = fromPeer ? firstAddr.family : vip0?.family ?? (vi.unicastSrcIp ? isIp(vi.unicastSrcIp) : vi.mcastSrcIp ? isIp(vi.mcastSrcIp) : 4);
     vi.family = (fam || 4) as 4 | 6;
     for (const a of vi.virtualIpaddress) {
       if (a.family === vi.family) continue;

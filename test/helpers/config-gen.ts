@@ -141,7 +141,45 @@ export function generateCases(ifname: string): GenCase[] {
   one('empty', '');
   one('sync-group', `vrrp_sync_group G1 {\n  group {\n    VI_1\n    VI_X\n  }\n}\n${inst('VI_1', ifname, 51)}`);
   one('lvs', 'virtual_server 192.0.2.100 80 {\n  delay_loop 6\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 192.0.2.101 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 3\n    }\n  }\n}\n');
+  // vrrp_script, track files and processes, sync groups
+  const scriptKw: [string, string[]][] = [
+    ['interval', ['1', '0.5', '0', 'x']], ['timeout', ['2', '0', 'x']], ['weight', ['10', '-10', '253', '254', '-254', '10 reverse', 'x']],
+    ['rise', ['1', '0', 'x']], ['fall', ['3', '0']], ['user', ['root', 'nosuchuser']], ['init_fail', ['']], ['bogus', ['1']],
+  ];
+  for (const [k, vals] of scriptKw) {
+    vals.forEach((v, i) => one(`vrrp_script-${k}-${i}`, `vrrp_script chk {\n  script "/bin/true"\n  ${k}${v === '' ? '' : ' ' + v}\n}\n${inst('VI_1', ifname, 51, ['track_script {', '  chk', '}'])}`));
+  }
+  const trackFileKw: [string, string[]][] = [['file', ['/tmp/kts-diff-track', '']], ['weight', ['1', '-254', '255', '0 reverse', 'x']], ['init_file', ['', '5', '5 overwrite']]];
+  for (const [k, vals] of trackFileKw) {
+    vals.forEach((v, i) => one(`track_file-${k}-${i}`, `vrrp_track_file tf {\n  ${k === 'file' ? '' : 'file /tmp/kts-diff-track\n  '}${k}${v === '' ? '' : ' ' + v}\n}\n${inst('VI_1', ifname, 51, ['track_file {', '  tf', '}'])}`));
+  }
+  const processKw: [string, string[]][] = [['param_match', ['initial', 'partial', 'bogus']], ['weight', ['10', '300', 'x']], ['quorum', ['1', '0', 'x']], ['quorum_max', ['2']], ['delay', ['1', 'x']], ['fork_delay', ['1']], ['terminate_delay', ['1']], ['full_command', ['']]];
+  for (const [k, vals] of processKw) {
+    vals.forEach((v, i) => one(`track_process-${k}-${i}`, `vrrp_track_process tp {\n  process sshd\n  ${k}${v === '' ? '' : ' ' + v}\n}\n${inst('VI_1', ifname, 51, ['track_process {', '  tp', '}'])}`));
+  }
+  const groupKw = ['global_tracking', 'sync_group_tracking_weight', 'smtp_alert', 'notify_master "/bin/true"', 'bogus 1'];
+  groupKw.forEach((k, i) => one(`sync_group-${i}`, `vrrp_sync_group G {\n  group {\n    VI_1\n  }\n  ${k}\n}\n${inst('VI_1', ifname, 51)}`));
+  const moreInstance: [string, string[]][] = [
+    ['garp_master_repeat', ['1', '0', 'x']], ['garp_master_refresh', ['60', 'x']], ['garp_lower_prio_repeat', ['1']], ['lower_prio_no_advert', ['', 'false']],
+    ['higher_prio_send_advert', ['', 'bogus']], ['smtp_alert', ['', 'no']], ['notify_master', ['"/bin/true"', '/nonexistent/x.sh']], ['debug', ['', '4', '5']],
+    ['mcast_src_ip', ['2001:db8::1', 'x']], ['unicast_ttl', ['255', '0', '256']], ['preempt', ['']], ['skip_check_adv_addr', ['']], ['check_unicast_src', ['']],
+  ];
+  for (const [k, vals] of moreInstance) vals.forEach((v, i) => one(`instance2-${k}-${i}`, inst('VI_1', ifname, 51, [`${k}${v === '' ? '' : ' ' + v}`])));
+
+  // LVS: virtual_server and real_server keywords, checkers
+  const vs = (body: string[], rs: string[] = ['weight 1']): string => ['virtual_server 192.0.2.100 80 {', '  lb_algo rr', '  protocol TCP', ...body.map((b) => '  ' + b), '  real_server 192.0.2.101 80 {', ...rs.map((r) => '    ' + r), '  }', '}', ''].join('\n');
+  const vsKw: [string, string[]][] = [
+    ['delay_loop', ['6', '0', 'x']], ['lb_kind', ['NAT', 'DR', 'TUN', 'bogus']], ['persistence_timeout', ['', '50', '0', 'x']], ['quorum', ['1', '5', '0']],
+    ['hysteresis', ['0', '2']], ['sorry_server', ['192.0.2.200 80', 'bogus']], ['alpha', ['']], ['omega', ['']], ['ops', ['']], ['ha_suspend', ['']], ['virtualhost', ['www.example.org']],
+  ];
+  for (const [k, vals] of vsKw) vals.forEach((v, i) => one(`vs-${k}-${i}`, vs([`${k}${v === '' ? '' : ' ' + v}`])));
+  const rsKw = ['weight 0', 'weight 65536', 'inhibit_on_failure', 'notify_up "/bin/true"', 'TCP_CHECK {\n      connect_timeout 3\n    }', 'HTTP_GET {\n      url {\n        path /\n        status_code 200\n      }\n    }',
+    'HTTP_GET {\n      url {\n        path /\n        digest 123\n      }\n    }', 'MISC_CHECK {\n      misc_path "/bin/true"\n    }', 'MISC_CHECK {\n    }', 'PING_CHECK {\n    }', 'DNS_CHECK {\n      name example.org\n    }', 'BOGUS_CHECK {\n    }'];
+  rsKw.forEach((r, i) => one(`rs-${i}`, vs([], ['weight 1', r])));
+
   // found by the differential test (keep one case per fix)
+  one('bfd-no-neighbor', 'bfd_instance b1 {\n  min_rx 10\n}\n');
+  one('bfd-neighbor', 'bfd_instance b1 {\n  neighbor_ip 192.0.2.9\n}\n');
   one('track-own-interface', inst('VI_1', ifname, 51, ['track_interface {', `  ${ifname}`, '}']));
   one('track-script-missing', `vrrp_script chk {\n  script /nonexistent/check.sh\n}\n${inst('VI_1', ifname, 51, ['track_script {', '  chk', '}'])}`);
   one('track-script-system', `vrrp_script chk {\n  script "</dev/tcp/127.0.0.1/80"\n}\n${inst('VI_1', ifname, 51, ['track_script {', '  chk', '}'])}`);

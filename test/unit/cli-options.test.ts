@@ -127,10 +127,10 @@ test('-h and the man page OPTIONS come from the one table', () => {
 test('keywords parsed but not acted upon: one warning each from -t with file:line [E_CONFIG_UNSUPPORTED], not counted in the exit status', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-opt-'));
   const f = path.join(dir, 'k.conf');
-  fs.writeFileSync(f, 'global_defs {\n  enable_dbus\n  enable_snmp_vrrp\n}\nbfd_instance b1 {\n}\nvirtual_server 192.0.2.1 80 {\n  lb_algo rr\n  protocol TCP\n}\n');
+  fs.writeFileSync(f, 'global_defs {\n  enable_dbus\n  enable_snmp_vrrp\n}\nbfd_instance b1 {\n  neighbor_ip 192.0.2.9\n}\nvirtual_server 192.0.2.1 80 {\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n  real_server 192.0.2.2 80 {\n    weight 1\n  }\n}\n');
   const r = cli(['-t', '-f', f]);
   assert.equal(r.code, 0, r.stderr);
-  for (const [line, kw] of [[2, 'enable_dbus'], [3, 'enable_snmp_vrrp'], [5, 'bfd_instance'], [7, 'virtual_server']] as const) {
+  for (const [line, kw] of [[2, 'enable_dbus'], [3, 'enable_snmp_vrrp'], [5, 'bfd_instance'], [8, 'virtual_server']] as const) {
     assert.match(r.stderr, new RegExp(`k\\.conf:${line}: warning: (global_defs: )?${kw}: parsed, not acted upon: .* \\[E_CONFIG_UNSUPPORTED\\]`), kw);
   }
 });
