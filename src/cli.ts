@@ -15,6 +15,11 @@ export interface DumpStateOptions {
   pidFile?: string;
 }
 
+/** The usage text (-h); scripts/build-man.js makes the man page's OPTIONS from it. */
+export function usageText(): string {
+  return helpText();
+}
+
 export function daemonOptions(o: CliOptions): DaemonOptions {
   const d: DaemonOptions = {
     configFile: o.configFile, configId: o.configId, dontFork: o.dontFork, logConsole: o.logConsole, logDetail: o.logDetail,
@@ -23,7 +28,7 @@ export function daemonOptions(o: CliOptions): DaemonOptions {
     enableFaultInjection: o.enableFaultInjection, actorThreads: o.actorThreads,
     dataFile: o.dataFile, statsFile: o.statsFile,
   };
-  const flags = ['logExtraDetail', 'logFacility', 'noSyslog', 'releaseVips', 'dontReleaseIpvs', 'dontRespawn', 'addressMonitoring', 'includeCheck'] as const;
+  const flags = ['logExtraDetail', 'logFacility', 'noSyslog', 'logFormat', 'releaseVips', 'dontReleaseIpvs', 'dontRespawn', 'addressMonitoring', 'includeCheck'] as const;
   for (const k of flags) if (o[k] !== undefined) (d as unknown as Record<string, unknown>)[k] = o[k];
   return d;
 }

@@ -84,8 +84,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     long: 'log-facility', short: 'S', arg: 'required', value: '([0-7]|local[0-7]|user|daemon)', origin: KA, help: 'Set syslog facility to LOG_LOCAL[0-7], user or daemon (default)',
     apply: (o, v) => {
       const f = parseFacility(v!);
-      if (f) o.logFacility = f;
-      else o.warnings.push(`Invalid log facility '${v}'`);
+      if (!f) o.warnings.push(`Invalid log facility '${v}'`);
+      else if (f.startsWith('local')) o.logFacility = Number(f.slice(5));
+      else o.warnings.push(`-S ${f}: keepalived-ts's syslog lines use local0-local7 or keepalived's defaults; -S ${f} is ignored [E_CLI_UNSUPPORTED]`);
     },
   },
   { long: 'no-syslog', short: 'G', arg: 'none', origin: KA, help: "Don't log via syslog", apply: (o) => { o.noSyslog = true; } },
@@ -128,6 +129,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: 'version', short: 'v', arg: 'none', origin: KA, help: 'Display the version number', apply: (o) => { o.version = true; } },
   { long: 'help', short: 'h', arg: 'none', origin: KA, help: 'Display this help message', apply: (o) => { o.help = true; } },
   { long: 'json', arg: 'none', origin: OURS, help: 'With -d: print the typed model of the effective configuration as JSON', apply: (o) => { o.json = true; } },
+  {
+    long: 'log-format', arg: 'required', value: 'json|text', origin: OURS, help: "Console and log file lines as JSON or keepalived's text",
+    apply: (o, v) => {
+      if (v !== 'json' && v !== 'text') throw new UsageError(`--log-format: expected json or text, got '${v}'`);
+      o.logFormat = v;
+    },
+  },
   { long: 'dump-state', arg: 'none', origin: OURS, help: 'Ask the running daemon for its state over the control socket', apply: (o) => { o.dumpState = true; } },
   {
     long: 'format', arg: 'required', value: 'json|text', origin: OURS, help: 'Format of --dump-state (default text)',

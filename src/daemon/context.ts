@@ -4,7 +4,7 @@
  */
 import type { KeepalivedConfig, VrrpInstance } from '../config';
 import type { Logger } from '../util/log';
-import type { Supervisor } from '../supervisor';
+import type { Supervisor, ActorKind } from '../supervisor';
 import type { VrrpSocket } from '../io';
 import type { InstanceState } from '../actors/vrrp/types';
 import type { NotifyConfig } from '../actors/notifier/notify';
@@ -18,6 +18,12 @@ export interface DaemonOptions {
   logConsole: boolean;
   logDetail: boolean;
   logFile?: string;
+  /** -S: syslog facility local0..local7 (keepalived's default: daemon, VRRP local1, checkers local2) */
+  logFacility?: number;
+  /** -G: no syslog */
+  noSyslog?: boolean;
+  /** --log-format: stderr and -g file lines as JSON or keepalived's text */
+  logFormat?: 'json' | 'text';
   vrrpOnly: boolean;
   checkOnly: boolean;
   pidFile?: string;
@@ -32,10 +38,6 @@ export interface DaemonOptions {
   statsFile?: string;
   /** -D twice */
   logExtraDetail?: boolean;
-  /** -S: syslog facility (the log sinks use it) */
-  logFacility?: string;
-  /** -G */
-  noSyslog?: boolean;
   /** -X: release VIPs on a transition caused by a signal (reload), even if this run did not add them */
   releaseVips?: boolean;
   /** -I */
@@ -102,4 +104,15 @@ export function enqueue(ctx: DaemonContext, inst: Inst, what: string, fn: () => 
   inst.queue = inst.queue.then(fn).catch((e) => {
     ctx.log.error({ code: (e as { code?: string }).code ?? 'E_IO', instance: inst.vi.name, err: e }, `(${inst.vi.name}) ${what}: ${(e as Error).message}`);
   });
+}
+
+/** Spawn an actor; a failure is logged (`cannot start <what> <id>`) and the daemon goes on without it. */
+export function spawnOrLog<Init>(sup: Supervisor, log: Logger, what: string, id: string, kind: ActorKind<Init, unknown, unknown>, init: NoInfer<Init>): boolean {
+  try {
+    sup.spawn(id, kind, init);
+    return true;
+  } catch (e) {
+    log.error({ code: (e as { code?: string }).code ?? 'E_ACTOR_SPAWN', actor: id, err: e }, `cannot start ${what} ${id}: ${(e as Error).message}`);
+    return false;
+  }
 }

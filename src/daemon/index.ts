@@ -8,38 +8,31 @@ import { createLogger, setLogger, type Logger } from '../util/log';
 import { Supervisor, ControlServer, DEFAULT_CONTROL_SOCKET } from '../supervisor';
 import { closeNetlink, listAddresses, SdNotifier } from '../io';
 import { monoNow } from '../actors/runtime';
-import type { FromVrrpActor } from '../actors/vrrp/actor';
+import { VRRP } from '../actors/kinds';
 import type { DaemonContext, DaemonOptions } from './context';
-import { writePidFiles, removePidFiles, forkToBackground, takeOverSignals } from './process';
+import { writePidFiles, removePidFiles, forkToBackground, takeOverSignals, signalReady } from './process';
 import type { SignalDispatcher } from './signal-dispatch';
 import { DumpFiles } from './dumps';
 import { buildDumpView } from './dump-view';
 import type { DumpView } from './dump-files';
 import { AdvertIntake } from './intake';
 import { IntentRunner } from './runner';
-import { Trackers, MONITOR_KINDS } from './trackers';
+import { Trackers } from './trackers';
 import { SyncGroups } from './sync-groups';
 import { InstanceLifecycle } from './lifecycle';
 import { reloadConfig, type ReloadResult } from './reload';
 import { vrrpState } from './state';
 import { scriptPolicy, type ScriptPolicy } from './script-security';
 import { ScriptJobs } from './script-jobs';
-import { NotifyDispatch, NOTIFIER_KINDS, notifyTimeoutMs } from './notify-dispatch';
+import { NotifyDispatch, notifyTimeoutMs } from './notify-dispatch';
 import { installStatic, removeStatic } from './routes';
 import { VmacManager } from './vmac';
 import { AhAuth } from './ah-auth';
 
 export type { DaemonOptions } from './context';
 
-/**
- * VRRP actors restart at once and often: the snapshot carries the role and timers, so a MASTER
- * survives a crash unseen as long as the restart lands well inside its peers' master-down interval
- * (3 × advert_int + skew, ≥ 300 ms at advert_int 0.1) — the longest back-off is 100 ms. The generic
- * 10-in-60-s policy gave up on the 11th crash, leaving a silent MASTER holding its VIPs.
- */
 /** -R: no restart; the first crash is a fault, and the daemon stops. */
 const NO_RESPAWN_POLICY = { maxRestarts: 0, withinMs: 60_000, backoffMs: [0] };
-const VRRP_RESTART_POLICY = { maxRestarts: 100, withinMs: 60_000, backoffMs: [0, 0, 10, 50, 100] };
 
 export class Daemon {
   readonly log: Logger;
@@ -67,7 +60,10 @@ export class Daemon {
   private lastStatus = '';
 
   constructor(readonly opts: DaemonOptions) {
-    this.log = createLogger({ console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined });
+    this.log = createLogger({
+      daemon: true, console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined,
+      facility: opts.logFacility, noSyslog: opts.noSyslog, format: opts.logFormat,
+    });
     setLogger(this.log);
     this.vmacs = new VmacManager(this.log);
     this.ah = new AhAuth(this.log);
@@ -123,20 +119,19 @@ export class Daemon {
       log, opts: this.opts, cfg, sup, insts: new Map(), stopping: false,
       counters: { rxTotal: 0, rxDropped: 0, txAdverts: 0, txErrors: 0, garpSent: 0, vipOpsFailed: 0 },
     });
-    sup.register('vrrp', { module: require.resolve('../actors/vrrp/actor'), pool: 'vrrp', restartPolicy: this.opts.dontRespawn ? NO_RESPAWN_POLICY : VRRP_RESTART_POLICY });
-    this.jobs = new ScriptJobs(sup, log, { kinds: [...Object.values(MONITOR_KINDS), ...Object.values(NOTIFIER_KINDS)], isInsecure: (a) => this.scripts.disabled.has(a), runAs: (a) => this.scripts.runAs.get(a) });
-    this.notifiers = new NotifyDispatch(sup, log);
+    // each actor kind's output goes to one handler: VRRP effects to the runner; the monitor and
+    // notifier kinds register theirs in the dispatchers below
+    sup.register(this.opts.dontRespawn ? { ...VRRP, restartPolicy: NO_RESPAWN_POLICY } : VRRP, (id, msg) => {
+      this.runner.onEffects(id, msg);
+      this.updateStatus();
+    });
+    this.jobs = new ScriptJobs(log, { isInsecure: (a) => this.scripts.disabled.has(a), runAs: (a) => this.scripts.runAs.get(a) });
+    this.notifiers = new NotifyDispatch(sup, log, this.jobs);
     this.sync = new SyncGroups(ctx, this.notifiers);
     this.trackers = new Trackers(ctx, this.jobs, this.sync, () => this.scripts.disabled);
     this.intake = new AdvertIntake(ctx, this.ah);
     this.runner = new IntentRunner(ctx, this.ah, this.notifiers, this.sync);
     this.lifecycle = new InstanceLifecycle(ctx, { vmacs: this.vmacs, intake: this.intake, runner: this.runner, trackers: this.trackers, sync: this.sync });
-    sup.on('out', (o) => {
-      if (o.kind === 'vrrp') {
-        this.runner.onEffects(o.id, o.msg as FromVrrpActor);
-        this.updateStatus();
-      }
-    });
     sup.on('restart', (e) => log.warn({ code: 'E_ACTOR_RESTART', actor: e.id, reason: e.reason, attempt: e.attempt }, `actor ${e.id} restarted (${e.reason})`));
     if (this.opts.dontRespawn) {
       // -R: keepalived's parent stops when a child dies ("VRRP child process(PID) died: Exiting")
@@ -149,7 +144,7 @@ export class Daemon {
     }
     sup.on('fault', (e) => {
       log.error({ code: 'E_ACTOR_FAULT', actor: e.id, reason: e.reason }, `actor ${e.id} gave up after ${e.restarts} restarts: ${e.reason}`);
-      if (e.kind === 'vrrp') this.runner.actorGaveUp(e.id);
+      if (e.kind === VRRP.name) this.runner.actorGaveUp(e.id);
     });
 
     this.configureWhole();
@@ -175,6 +170,7 @@ export class Daemon {
     this.signals.markReady();
     this.sd.ready(this.statusLine());
     this.sd.startWatchdog();
+    signalReady();
     return await new Promise<number>((resolve) => {
       this.exit = resolve;
     });
@@ -281,9 +277,6 @@ export class Daemon {
 }
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
-  if (!opts.dontFork) {
-    forkToBackground();
-    return 0;
-  }
+  if (!opts.dontFork) return forkToBackground(opts);
   return new Daemon(opts).start();
 }

@@ -7,6 +7,7 @@
 import { openVrrpSocket, type VrrpSocket, type ReceivedAdvert } from '../io';
 import { decodeVrrp, checkAdvert, skipAddrCheck } from '../protocol/vrrp';
 import { monoNow } from '../actors/runtime';
+import { VRRP } from '../actors/kinds';
 import { bump, type DaemonContext, type Inst } from './context';
 import type { ResolvedInstance } from './instance';
 import { usesAh, type AhAuth } from './ah-auth';
@@ -139,7 +140,7 @@ export class AdvertIntake {
         return;
       }
       inst.rxAccepted++;
-      this.ctx.sup.send(inst.id, { type: 'advert', from: ra.src, priority: p.priority, maxAdverIntCs: p.maxAdverIntCs, rxAt });
+      this.ctx.sup.send(VRRP, inst.id, { type: 'advert', from: ra.src, priority: p.priority, maxAdverIntCs: p.maxAdverIntCs, rxAt });
     } catch (e) {
       bump(rec.drops, 'exception');
       counters.rxDropped++;

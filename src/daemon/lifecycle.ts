@@ -6,6 +6,7 @@
 import type { VrrpInstance } from '../config';
 import { listAddresses } from '../io';
 import type { InstanceState } from '../actors/vrrp/types';
+import { VRRP } from '../actors/kinds';
 import type { DaemonContext, Inst } from './context';
 import { resolveInstance, instanceFingerprint, type InterfaceFacts, type ResolvedInstance } from './instance';
 import { pickNotify, globalSmtpAlert } from './notify-dispatch';
@@ -55,7 +56,7 @@ export class InstanceLifecycle {
     runner.prepare(inst);
     // a sync group member becomes MASTER only when its group lets it (vrrp_sync_can_goto_master)
     const params = sync.groupOf.has(vi.name) ? { ...r.params, syncGroup: true } : r.params;
-    this.ctx.sup.spawn(inst.id, 'vrrp', { params, carry });
+    this.ctx.sup.spawn(inst.id, VRRP, { params, carry });
     this.ctx.log.info({ instance: vi.name, ifname: r.ifname, vrid: r.params.vrid, version: r.params.version }, `(${vi.name}) Initialising on ${r.ifname}`);
     trackers.update(inst, true);
   }
@@ -69,7 +70,7 @@ export class InstanceLifecycle {
           clearTimeout(t);
           resolve();
         };
-        this.ctx.sup.send(inst.id, { type: 'shutdown' });
+        this.ctx.sup.send(VRRP, inst.id, { type: 'shutdown' });
       });
     }
     await this.ctx.sup.stop(inst.id, graceful ? 'removed' : 'reload');

@@ -13,12 +13,12 @@ import {
 import { gratuitousArp } from '../protocol/arp';
 import { unsolicitedNaFrame } from '../protocol/ndisc';
 import type { Intent, VrrpState } from '../actors/vrrp/types';
-import { step, initialState } from '../actors/vrrp/machine';
 import { monoNow } from '../actors/runtime';
 import type { FromVrrpActor } from '../actors/vrrp/actor';
 import type { NotifyState } from '../actors/notifier/notify';
 import { enqueue, type DaemonContext, type Inst } from './context';
 import { advertPayload } from './instance';
+import { gaveUpStep } from './gave-up';
 import { installRoutes, removeRoutes, instanceRouteSet } from './routes';
 import { usesAh, type AhAuth } from './ah-auth';
 import type { NotifyDispatch } from './notify-dispatch';
@@ -52,24 +52,15 @@ export class IntentRunner {
   /**
    * The supervisor gave up on an instance's actor: nothing advertises for it any more, so a MASTER
    * must not keep the VIPs (its BACKUP takes over after the master-down timer and two nodes would
-   * answer ARP for them). The state machine itself takes the instance to FAULT (priority 0 advert,
-   * VIPs released, notify), here on the main thread, from the actor's last reported state.
+   * answer ARP for them). The state machine's own fault step takes it to FAULT (gave-up.ts) and
+   * its intents are carried out here: priority 0 advert, VIPs released, FAULT notify.
    */
   actorGaveUp(id: string): void {
     const inst = [...this.ctx.insts.values()].find((i) => i.id === id);
     if (!inst || this.ctx.stopping) return;
-    const p = inst.r.params;
-    const now = monoNow();
-    const reason = 'actor gave up';
-    let s = step(p, inst.state ?? initialState(p), { type: 'fault', now, fault: true, reason });
-    const intents = [...s.intents];
-    // an actor that never started (INIT) or was stopped enters FAULT through startup, as with a fault reported at startup
-    if (s.state.state === 'INIT' || s.state.state === 'STOP') {
-      s = step(p, s.state, { type: 'startup', now });
-      intents.push(...s.intents);
-    }
+    const s = gaveUpStep(inst.r.params, inst.state, monoNow());
     inst.state = s.state;
-    this.executeAll(inst, intents);
+    this.executeAll(inst, s.intents);
   }
 
   /** Open the packet sockets of the instance's VIPs now: the first GARP must not wait for them. */

@@ -6,6 +6,7 @@
  */
 import type { VrrpSyncGroup } from '../config';
 import type { VrrpState } from '../actors/vrrp/types';
+import { VRRP } from '../actors/kinds';
 import { enqueue, type DaemonContext, type Inst } from './context';
 import { planSyncGroups, canGoMaster, groupOnTransition, type SyncGroupPlan, type GroupState, type MemberView } from './sync-group';
 import { globalSmtpAlert, pickNotify, type NotifyDispatch } from './notify-dispatch';
@@ -45,7 +46,7 @@ export class SyncGroups {
   tryMaster(inst: Inst): void {
     const gname = this.plan.groupOf.get(inst.vi.name);
     if (gname && !canGoMaster(this.states.get(gname) ?? 'INIT', inst.vi.name, this.memberViews(gname))) return;
-    this.ctx.sup.send(inst.id, { type: 'sync', to: 'MASTER' });
+    this.ctx.sup.send(VRRP, inst.id, { type: 'sync', to: 'MASTER' });
   }
 
   /** A member changed state: the group follows (vrrp_sync_fault / vrrp_sync_backup / vrrp_sync_master). */
@@ -60,7 +61,7 @@ export class SyncGroups {
     this.ctx.log.info({ group: gname, from: prev, to: step.state }, `VRRP_Group(${gname}) Syncing instances to ${step.state} state`);
     for (const f of step.force) {
       const m = this.ctx.insts.get(f.name);
-      if (m) this.ctx.sup.send(m.id, { type: 'sync', to: f.to });
+      if (m) this.ctx.sup.send(VRRP, m.id, { type: 'sync', to: f.to });
     }
     const g = this.def(gname);
     if (!g) return;

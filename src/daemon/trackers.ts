@@ -14,20 +14,19 @@
  * so a slow script never delays a VRRP timer.
  */
 import type { Logger } from '../util/log';
-import type { Supervisor, ActorOut } from '../supervisor';
+import type { Supervisor } from '../supervisor';
 import type { KeepalivedConfig, VrrpInstance } from '../config';
 import { listLinks, watchLinks, watchAddresses, type LinkState, type Watcher } from '../io';
-import { computeEffective, primaryInterfaceTracker, type TrackerStatus } from '../actors/monitor/priority';
+import { computeEffective, primaryInterfaceTracker, ownTrackInterfaces, type TrackerStatus } from '../actors/monitor/priority';
 import { initialScriptState, scriptOk, type ScriptState } from '../actors/monitor/script';
-import type { ScriptMonitorInit, FromScriptMonitor } from '../actors/monitor/actor-script';
-import type { LinkMonitorInit, FromLinkMonitor, ToLinkMonitor } from '../actors/monitor/actor-link';
+import { VRRP, VRRP_SCRIPT, LINK } from '../actors/kinds';
+import type { FromScriptMonitor } from '../actors/monitor/actor-script';
+import type { FromLinkMonitor } from '../actors/monitor/actor-link';
 import type { ScriptJobs } from './script-jobs';
 import { memberFault } from './sync-group';
 import type { SyncGroups } from './sync-groups';
 import { FileProcessTrackers } from './track-file-process';
-import type { DaemonContext, Inst } from './context';
-
-export const MONITOR_KINDS = { script: 'vrrp-script', link: 'link' } as const;
+import { spawnOrLog, type DaemonContext, type Inst } from './context';
 
 /** What the last run of a tracked script left: its rise/fall state and result. */
 export interface ScriptStatusRec {
@@ -64,14 +63,13 @@ export class MonitorDispatch {
   private gen = 0;
 
   constructor(private readonly sup: Supervisor, private readonly log: Logger, private readonly jobs: ScriptJobs, private readonly opts: MonitorDispatchOptions) {
-    sup.register(MONITOR_KINDS.script, { module: require.resolve('../actors/monitor/actor-script'), pool: 'checker' });
-    sup.register(MONITOR_KINDS.link, { module: require.resolve('../actors/monitor/actor-link'), pool: 'checker' });
-    sup.on('out', (o) => this.onOut(o));
+    sup.register(VRRP_SCRIPT, (id, m) => this.onScript(id, m));
+    sup.register(LINK, (_id, m) => this.onLink(m));
     sup.on('started', (e) => {
       // a (re)started link monitor may have missed events: give it the current status (a no-op when unchanged)
-      if (e.kind === MONITOR_KINDS.link) {
+      if (e.kind === LINK.name) {
         const ifname = e.id.slice('link:'.length);
-        this.sup.send(e.id, { type: 'link', up: this.netlinkUp(ifname) } satisfies ToLinkMonitor);
+        this.sup.send(LINK, e.id, { type: 'link', up: this.netlinkUp(ifname) });
       }
     });
   }
@@ -97,20 +95,19 @@ export class MonitorDispatch {
       if (!sc?.script || recs.has(name) || insecure.has(sc.script.argv[0] ?? '')) continue;
       recs.set(name, { name, state: initialScriptState({ rise: sc.rise, fall: sc.fall, initFail: sc.initFail }), lastResult: null });
       const intervalMs = Math.max(10, Math.round(sc.interval * 1000));
-      const init: ScriptMonitorInit = {
-        name, argv: sc.script.argv, intervalMs, timeoutMs: Math.max(10, Math.round((sc.timeout || sc.interval) * 1000)),
-        rise: sc.rise, fall: sc.fall, initFail: sc.initFail,
-      };
       const id = gen === 0 ? `script:${name}` : `script:${name}#${gen}`;
       this.scriptActors.set(name, id);
-      this.spawn(id, MONITOR_KINDS.script, init);
+      spawnOrLog(this.sup, this.log, 'monitor', id, VRRP_SCRIPT, {
+        name, argv: sc.script.argv, intervalMs, timeoutMs: Math.max(10, Math.round((sc.timeout || sc.interval) * 1000)),
+        rise: sc.rise, fall: sc.fall, initFail: sc.initFail,
+      });
     }
     void Promise.all(stops);
     for (const ifname of links.tracked) {
       if (this.links.has(ifname)) continue;
       const up = links.netlinkUp(ifname);
       this.links.set(ifname, up);
-      this.spawn(`link:${ifname}`, MONITOR_KINDS.link, { ifname, up } satisfies LinkMonitorInit);
+      spawnOrLog(this.sup, this.log, 'monitor', `link:${ifname}`, LINK, { ifname, up });
     }
   }
 
@@ -127,37 +124,27 @@ export class MonitorDispatch {
   /** The netlink reflector saw an interface change: feed its monitor. false when it has none. */
   onNetlink(ifname: string, up: boolean): boolean {
     if (!this.links.has(ifname)) return false;
-    this.sup.send(`link:${ifname}`, { type: 'link', up } satisfies ToLinkMonitor);
+    this.sup.send(LINK, `link:${ifname}`, { type: 'link', up });
     return true;
   }
 
-  private onOut(o: ActorOut): void {
-    if (o.kind === MONITOR_KINDS.script) {
-      const m = o.msg as FromScriptMonitor;
-      if (m?.type !== 'script') return; // job/log requests: ScriptJobs
-      if (this.scriptActors.get(m.name) !== o.id) return; // an older generation
-      const rec = this.scriptRecs.get(m.name);
-      if (!rec) return;
-      rec.state = m.state;
-      rec.lastResult = m.lastResult;
-      this.opts.onChange({ kind: 'script', name: m.name });
+  private onScript(id: string, m: FromScriptMonitor): void {
+    if (m.type !== 'script') {
+      this.jobs.handle(id, m, (done) => this.sup.send(VRRP_SCRIPT, id, done));
       return;
     }
-    if (o.kind === MONITOR_KINDS.link) {
-      const m = o.msg as FromLinkMonitor;
-      if (m?.type !== 'link' || typeof m.ifname !== 'string') return;
-      if (this.links.get(m.ifname) === m.up) return;
-      this.links.set(m.ifname, m.up === true);
-      this.opts.onChange({ kind: 'link', name: m.ifname });
-    }
+    if (this.scriptActors.get(m.name) !== id) return; // an older generation
+    const rec = this.scriptRecs.get(m.name);
+    if (!rec) return;
+    rec.state = m.state;
+    rec.lastResult = m.lastResult;
+    this.opts.onChange({ kind: 'script', name: m.name });
   }
 
-  private spawn(id: string, kind: string, init: unknown): void {
-    try {
-      this.sup.spawn(id, kind, init);
-    } catch (e) {
-      this.log.error({ code: (e as { code?: string }).code ?? 'E_ACTOR_SPAWN', actor: id, err: e }, `cannot start monitor ${id}: ${(e as Error).message}`);
-    }
+  private onLink(m: FromLinkMonitor): void {
+    if (this.links.get(m.ifname) === m.up) return;
+    this.links.set(m.ifname, m.up);
+    this.opts.onChange({ kind: 'link', name: m.ifname });
   }
 }
 
@@ -228,11 +215,16 @@ export class Trackers {
 
   /** Recompute an instance's effective priority and fault; tell its actor what changed. */
   update(inst: Inst, initial: boolean): void {
+    if (initial) {
+      for (const t of ownTrackInterfaces(inst.vi.trackInterfaces, inst.r.ifname).ignored) {
+        this.ctx.log.info({ instance: inst.vi.name }, `(${inst.vi.name}) Ignoring track_interface ${t.name} since own interface`);
+      }
+    }
     const eff = computeEffective(inst.vi.priority, this.statuses(inst));
     const prev = inst.trackers;
     inst.trackers = { ...prev, effective: eff.effective, ownFault: eff.fault, ownReasons: eff.reasons };
     if (eff.effective !== prev.effective || (initial && eff.effective !== inst.vi.priority)) {
-      this.ctx.sup.send(inst.id, { type: 'priority', effective: eff.effective });
+      this.ctx.sup.send(VRRP, inst.id, { type: 'priority', effective: eff.effective });
     }
     this.applyFault(inst, initial);
     // a member's own fault puts the whole sync group in FAULT (vrrp_sync_fault), its end lets it out
@@ -260,7 +252,7 @@ export class Trackers {
     inst.trackers.fault = f.fault;
     inst.trackers.reasons = f.reasons;
     if (changed || (initial && f.fault)) {
-      this.ctx.sup.send(inst.id, { type: 'fault', fault: f.fault, reason: f.reasons.join(', ') || undefined });
+      this.ctx.sup.send(VRRP, inst.id, { type: 'fault', fault: f.fault, reason: f.reasons.join(', ') || undefined });
     }
   }
 
@@ -296,7 +288,7 @@ export class Trackers {
     // keepalived: a sync group's trackers apply to each member, with weight 0 unless sync_group_tracking_weight
     const g = this.sync.groupOfInstance(vi.name)?.def;
     const gw = (w: number | undefined): number | undefined => (g?.syncGroupTrackingWeight ? w : 0);
-    const ifs = [...vi.trackInterfaces, ...(g?.trackInterfaces ?? []).map((t) => ({ ...t, weight: gw(t.weight) ?? 0 }))];
+    const ifs = [...ownTrackInterfaces(vi.trackInterfaces, inst.r.ifname).kept, ...(g?.trackInterfaces ?? []).map((t) => ({ ...t, weight: gw(t.weight) ?? 0 }))];
     const scs = [...vi.trackScripts, ...(g?.trackScripts ?? []).map((t) => ({ ...t, weight: gw(t.weight) }))];
     for (const t of ifs) out.push({ kind: 'interface', name: t.name, up: this.linkUp(t.name), weight: t.weight, reverse: t.reverse });
     for (const t of scs) {

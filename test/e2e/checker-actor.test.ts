@@ -10,18 +10,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { Supervisor, type ActorOut } from '../../src/supervisor';
+import { Supervisor } from '../../src/supervisor';
+import { CHECKER } from '../../src/actors/kinds';
 import { ScriptJobs } from '../../src/daemon/script-jobs';
 import { IcmpPinger } from '../../src/io/icmp';
 import type { CheckerPlan, CheckSpec } from '../../src/actors/checker/config';
-import type { CheckerResult, PingRequest } from '../../src/actors/checker/actor';
+import type { CheckerResult } from '../../src/actors/checker/actor';
 import http from 'node:http';
 import type net from 'node:net';
 import { parseConfig } from '../../src/config';
 import { planChecker } from '../../src/actors/checker/config';
 import { tcpServer } from '../helpers/checker-servers';
 
-const MODULE = path.join(__dirname, '..', '..', 'src', 'actors', 'checker', 'actor.js');
 const quiet = pino({ level: 'silent' });
 
 function plan(spec: CheckSpec, over: Partial<CheckerPlan['machine']> = {}, rsWeight = 1): CheckerPlan {
@@ -33,14 +33,13 @@ function plan(spec: CheckSpec, over: Partial<CheckerPlan['machine']> = {}, rsWei
 
 async function withSupervisor(fn: (s: Supervisor, results: CheckerResult[], jobs: ScriptJobs) => Promise<void>): Promise<void> {
   const s = new Supervisor({ log: quiet, hostLogLevel: 'silent', enableFaultInjection: true, placement: { checkerThreads: 1 } });
-  s.register('checker', { module: MODULE, pool: 'checker', restartPolicy: { maxRestarts: 100, withinMs: 60_000, backoffMs: [0] } });
-  const jobs = new ScriptJobs(s, quiet, { kinds: ['checker'] });
+  const jobs = new ScriptJobs(quiet);
   const pinger = new IcmpPinger();
   const results: CheckerResult[] = [];
-  s.on('out', (o: ActorOut) => {
-    const m = o.msg as CheckerResult | PingRequest;
+  s.register({ ...CHECKER, restartPolicy: { maxRestarts: 100, withinMs: 60_000, backoffMs: [0] } }, (id, m) => {
     if (m.type === 'checker.result') results.push(m);
-    if (m.type === 'ping') void pinger.ping(m.dst, m.timeoutMs).then((r) => s.send(o.id, { type: 'ping.done', ref: m.ref, ok: r.ok, ...(r.ok ? { rttMs: r.rttMs } : { reason: r.reason }) }));
+    else if (m.type === 'ping') void pinger.ping(m.dst, m.timeoutMs).then((r) => s.send(CHECKER, id, { type: 'ping.done', ref: m.ref, ok: r.ok, ...(r.ok ? { rttMs: r.rttMs } : { reason: r.reason }) }));
+    else jobs.handle(id, m, (done) => s.send(CHECKER, id, done));
   });
   try {
     await fn(s, results, jobs);
@@ -69,7 +68,7 @@ test('MISC_CHECK through the script pool: exit 0 up, exit 1 down, misc_dynamic e
   fs.writeFileSync(codeFile, '0');
   try {
     await withSupervisor(async (s, results) => {
-      s.spawn('misc', 'checker', { plan: plan({ type: 'MISC_CHECK', argv: [script], timeoutMs: 700, dynamic: true }, {}, 3) });
+      s.spawn('misc', CHECKER, { plan: plan({ type: 'MISC_CHECK', argv: [script], timeoutMs: 700, dynamic: true }, {}, 3) });
       const first = await until('up', () => results.find((r) => r.up));
       assert.equal(first.weight, undefined, 'exit 0 keeps the configured weight');
       fs.writeFileSync(codeFile, '7');
@@ -98,7 +97,7 @@ test('a crashed or hung checker actor is restarted and changes no weight by itse
   const srv = await tcpServer();
   try {
     await withSupervisor(async (s, results) => {
-      s.spawn('tcp', 'checker', { plan: plan({ type: 'TCP_CHECK', target: { host: '127.0.0.1', port: srv.port, timeoutMs: 500 } }) });
+      s.spawn('tcp', CHECKER, { plan: plan({ type: 'TCP_CHECK', target: { host: '127.0.0.1', port: srv.port, timeoutMs: 500 } }) });
       await until('up', () => results.find((r) => r.up));
       const restarts: string[] = [];
       s.on('restart', (e) => restarts.push(e.reason));
@@ -123,8 +122,8 @@ test('a crashed or hung checker actor is restarted and changes no weight by itse
 
 test('PING_CHECK: the actor asks, the main thread\'s raw ICMP socket pings 127.0.0.1 and ::1', { timeout: 20_000 }, async () => {
   await withSupervisor(async (s, results) => {
-    s.spawn('ping4', 'checker', { plan: { ...plan({ type: 'PING_CHECK', target: { host: '127.0.0.1', port: 0, timeoutMs: 1000 } }), id: 'ping4' } });
-    s.spawn('ping6', 'checker', { plan: { ...plan({ type: 'PING_CHECK', target: { host: '::1', port: 0, timeoutMs: 1000 } }), id: 'ping6' } });
+    s.spawn('ping4', CHECKER, { plan: { ...plan({ type: 'PING_CHECK', target: { host: '127.0.0.1', port: 0, timeoutMs: 1000 } }), id: 'ping4' } });
+    s.spawn('ping6', CHECKER, { plan: { ...plan({ type: 'PING_CHECK', target: { host: '::1', port: 0, timeoutMs: 1000 } }), id: 'ping6' } });
     const r4 = await until('ping4 up', () => results.find((r) => r.id === 'ping4'));
     const r6 = await until('ping6 up', () => results.find((r) => r.id === 'ping6'));
     assert.deepEqual([r4.up, r4.reason], [true, 'ICMP echo reply']);
@@ -142,6 +141,7 @@ test('keepalived.conf to result: an HTTP_GET with two urls is up once both answe
   const port = (srv.address() as net.AddressInfo).port;
   const text = [
     'virtual_server 192.0.2.10 80 {',
+    '  protocol TCP',
     '  delay_loop 0.2',
     '  alpha',
     '  real_server 127.0.0.1 ' + port + ' {',
@@ -165,7 +165,7 @@ test('keepalived.conf to result: an HTTP_GET with two urls is up once both answe
   assert.ok(p.ok);
   try {
     await withSupervisor(async (s, results) => {
-      s.spawn(p.plan.id, 'checker', { plan: p.plan });
+      s.spawn(p.plan.id, CHECKER, { plan: p.plan });
       const up = await until('up', () => results.find((r) => r.up));
       assert.equal(up.rs, `[127.0.0.1]:tcp:${port}`);
       failing = true;

@@ -11,18 +11,16 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pino } from 'pino';
-import { Supervisor } from '../../src/supervisor';
 import { ScriptJobs } from '../../src/daemon/script-jobs';
+import type { JobDone } from '../../src/actors/notifier/job-messages';
 import { lookupUser } from '../../src/actors/notifier/security';
 import { appendableFile, scriptDir } from '../helpers/e2e';
 
 const quiet = pino({ level: 'silent' });
-const sup = new Supervisor({ log: quiet, hostLogLevel: 'silent' });
 const dir = scriptDir('kts-jobs-');
-const jobs = new ScriptJobs(sup, quiet, { kinds: ['test-kind'], isInsecure: (a) => a.endsWith('/insecure.sh') });
+const jobs = new ScriptJobs(quiet, { isInsecure: (a) => a.endsWith('/insecure.sh') });
 after(async () => {
   await jobs.close();
-  await sup.shutdown();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -103,7 +101,8 @@ test('abort: an AbortSignal stops a running script and its group', async () => {
 test('an actor\'s `job` request runs in the pool; abortActor (its vrrp_script removed) kills it', async () => {
   const pidFile = appendableFile(dir, 'actor.pid');
   const s = script('actor.sh', `echo $$ > ${pidFile}\nexec sleep 60`);
-  assert.equal(jobs.handle({ id: 'mon-1', kind: 'test-kind', msg: { type: 'job', ref: 'r1', job: { argv: [s], timeoutMs: 0 } } }), true);
+  let done: JobDone | null = null; // what the actor gets back
+  jobs.handle('mon-1', { type: 'job', ref: 'r1', job: { argv: [s], timeoutMs: 0 } }, (d) => (done = d));
   assert.equal(jobs.running, 1);
   const t0 = Date.now();
   while (!fs.readFileSync(pidFile, 'utf8') && Date.now() - t0 < 3000) await sleep(20);
@@ -113,6 +112,8 @@ test('an actor\'s `job` request runs in the pool; abortActor (its vrrp_script re
   await jobs.idle(5000);
   assert.equal(jobs.running, 0);
   assert.equal(running(pid), false);
+  const back = done as JobDone | null; // assigned in the callback
+  assert.deepEqual([back?.type, back?.ref, back?.result.aborted], ['job.done', 'r1', true], 'job.done goes back to the actor');
 });
 
 test('a script the security audit disabled is refused with E_SCRIPT_INSECURE and never started', async () => {

@@ -47,7 +47,7 @@ test('getopt_long rules: bundles, attached values, optional values only attached
   assert.equal(o.configTest, true);
   assert.equal(o.configTestLog, 'test.log');
   assert.equal(o.pidFile, '/run/x.pid');
-  assert.equal(o.logFacility, 'local3');
+  assert.equal(o.logFacility, 3);
   assert.throws(() => parseArgs(['--bogus']), /Unknown option --bogus/);
   assert.throws(() => parseArgs(['-f']), /Missing parameter for option -f/);
   assert.throws(() => parseArgs(['--use-file=']), /Missing parameter/);
@@ -74,10 +74,10 @@ test('-S and -u read values as keepalived does; bad values are reported and the 
 
 test('the daemon receives -X -I -R -a -e -S -G -D -D -V -C', () => {
   const { daemonOptions } = require('../../src/cli') as typeof import('../../src/cli');
-  const d = daemonOptions(parseArgs(['-X', '-I', '-R', '-a', '-e', '-S', 'daemon', '-G', '-D', '-D', '-V', '-C']));
+  const d = daemonOptions(parseArgs(['-X', '-I', '-R', '-a', '-e', '-S', 'local6', '-G', '-D', '-D', '-V', '-C']));
   assert.deepEqual(
     [d.releaseVips, d.dontReleaseIpvs, d.dontRespawn, d.addressMonitoring, d.includeCheck, d.logFacility, d.noSyslog, d.logExtraDetail, d.dontReleaseVrrp, d.checkOnly],
-    [true, true, true, true, true, 'daemon', true, true, true, true],
+    [true, true, true, true, true, 6, true, true, true, true],
   );
 });
 
