@@ -15,10 +15,10 @@ export function vsGroup(cb: ConfigBuilder, b: N): VirtualServerGroup | undefined
   for (const c of b.children ?? []) {
     const raw = [c.keyword, ...c.args].join(' ');
     if (c.keyword === 'fwmark') { const f = cb.int(c, 0, 1, 4294967295); if (f !== undefined) g.members.push({ address: '', fwmark: f, raw }); continue; }
-    const m = /^(.+?)(?:-(\w+))?$/.exec(c.keyword)!;
+    const m = /^(.+?)(?:-(\w+))?$/.exec(c.keyword);
     let addr = c.keyword;
     let rangeEnd: string | undefined;
-    if (!isIp(addr) && m[2] && isIp(m[1])) { addr = m[1]; rangeEnd = m[2]; }
+    if (!isIp(addr) && m?.[2] && isIp(m[1])) { addr = m[1]; rangeEnd = m[2]; }
     if (!isIp(addr.split('/')[0])) { cb.d.error('E_CONFIG_SYNTAX', c.file, c.line, `virtual_server_group ${g.name}: invalid address '${c.keyword}'`); continue; }
     const port = c.args[0] !== undefined ? cb.int(c, 0, 0, 65535) : undefined;
     g.members.push({ address: addr, ...(rangeEnd ? { rangeEnd } : {}), ...(port !== undefined ? { port } : {}), raw });

@@ -4,14 +4,15 @@
  */
 import { Diagnostics } from './errors';
 import type {
-  Extra, GenericNode, GlobalDefs, KeepalivedConfig, NotifyCommand, TrackFile, TrackInterface, TrackRef, TrackScript,
-  UnicastPeer, VirtualRule, VrrpInstance, VrrpScript, VrrpSyncGroup, VrrpTrackProcess,
+  Extra, GenericNode, GlobalDefs, KeepalivedConfig, NotifyCommand, TrackInterface, TrackRef, TrackScript,
+  UnicastPeer, VirtualRule, VrrpInstance, VrrpSyncGroup,
 } from './model';
 import { tokenize } from './lexer';
 import { blockEnd } from './tree';
 import { address, isIp, route, rule } from './parse-net';
 import { defaultGlobals, globalDefs } from './parse-global';
 import { virtualServer, vsGroup } from './parse-lvs';
+import { trackFile, trackProcess, vrrpScript } from './parse-track';
 
 type N = GenericNode;
 
@@ -188,7 +189,7 @@ export class ConfigBuilder {
   // ---------- top level ----------
   build(nodes: N[], files: string[]): KeepalivedConfig {
     const cfg: KeepalivedConfig = {
-      globalDefs: defaultGlobals(this),
+      globalDefs: defaultGlobals(),
       vrrpScripts: {}, vrrpSyncGroups: [], vrrpInstances: [], trackFiles: {}, trackProcesses: {},
       virtualServerGroups: {}, virtualServers: [], staticIpaddress: [], staticRoutes: [], staticRules: [],
       linkbeatInterfaces: [], extra: {}, files,
@@ -199,14 +200,14 @@ export class ConfigBuilder {
       switch (n.keyword) {
         case 'global_defs': globalDefs(this, n, cfg.globalDefs); break;
         case 'vrrp_script': {
-          const s = this.vrrpScript(n);
+          const s = vrrpScript(this, n);
           if (s) cfg.vrrpScripts[s.name] = s;
           break;
         }
         case 'vrrp_sync_group': { const g = this.syncGroup(n); if (g) cfg.vrrpSyncGroups.push(g); break; }
         case 'vrrp_instance': instances.push(n); break;
-        case 'track_file': case 'vrrp_track_file': { const t = this.trackFile(n); if (t) cfg.trackFiles[t.name] = t; break; }
-        case 'vrrp_track_process': { const t = this.trackProcess(n); if (t) cfg.trackProcesses[t.name] = t; break; }
+        case 'track_file': case 'vrrp_track_file': { const t = trackFile(this, n); if (t) cfg.trackFiles[t.name] = t; break; }
+        case 'vrrp_track_process': { const t = trackProcess(this, n); if (t) cfg.trackProcesses[t.name] = t; break; }
         case 'virtual_server_group': { const g = vsGroup(this, n); if (g) cfg.virtualServerGroups[g.name] = g; break; }
         case 'virtual_server': { const v = virtualServer(this, n); if (v) cfg.virtualServers.push(v); break; }
         case 'static_ipaddress': for (const c of this.items(n)) { const a = address(this, c); if (a) cfg.staticIpaddress.push(a); } break;
@@ -256,39 +257,6 @@ export class ConfigBuilder {
       this.d.warn('E_CONFIG_MISSING', n.file, n.line, `Rule has no preference specified - setting to ${r.priority}. This is probably not what you want.`);
     }
     this.unprioritized = [];
-  }
-
-  private vrrpScript(b: N): VrrpScript | undefined {
-    if (!this.need(b, 1, 'a script name')) return undefined;
-    const s: VrrpScript = { name: b.args[0], file: b.file, line: b.line, interval: 1, timeout: 0, weight: 0, weightReverse: false, rise: 1, fall: 1, initFail: false, extra: {} };
-    let timeoutSet = false;
-    for (const n of b.children ?? []) {
-      switch (n.keyword) {
-        case 'script': s.script = this.cmd(n); break;
-        case 'interval': {
-          // keepalived 2.2.7: whole seconds only
-          const v = n.args[0] ?? '';
-          if (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 4294) s.interval = Number(v);
-          else this.d.error('E_CONFIG_RANGE', n.file, n.line, `(${s.name}): vrrp script interval '${v}' must be between 1 and 4294 - ignoring`);
-          break;
-        }
-        case 'timeout': { const t = this.secs(n, 0, 0.000001, 4294); if (t !== undefined) { s.timeout = t; timeoutSet = true; } break; }
-        case 'weight':
-          s.weight = this.int(n, 0, -253, 253) ?? 0;
-          s.weightReverse = n.args[1] === 'reverse';
-          break;
-        case 'rise': s.rise = this.int(n, 0, 1, 4294967295) ?? s.rise; break;
-        case 'fall': s.fall = this.int(n, 0, 1, 4294967295) ?? s.fall; break;
-        case 'user': if (this.need(n, 1, 'username [groupname]')) { s.user = n.args[0]; s.group = n.args[1]; } break;
-        case 'init_fail': s.initFail = true; break;
-        default: this.unknown(n, `vrrp_script ${s.name}`);
-      }
-    }
-    if (!timeoutSet) s.timeout = s.interval;
-    // keepalived says it when the block closes
-    const end = blockEnd.get(b) ?? b;
-    if (!s.script) this.d.warn('E_CONFIG_MISSING', end.file, end.line, `No script set for vrrp_script ${s.name} - removing`);
-    return s;
   }
 
   private trackList(n: N, what: string): TrackRef[] {
@@ -355,55 +323,6 @@ export class ConfigBuilder {
       }
     }
     return g;
-  }
-
-  private trackFile(b: N): TrackFile | undefined {
-    if (!this.need(b, 1, 'a name')) return undefined;
-    const t: TrackFile = { name: b.args[0], file: b.file, line: b.line, weight: 1, weightReverse: false };
-    for (const n of b.children ?? []) {
-      switch (n.keyword) {
-        case 'file':
-          if (n.args[0]) t.path = n.args[0];
-          else this.d.error('E_CONFIG_MISSING', n.file, n.line, 'track file file name missing');
-          break;
-        case 'weight': t.weight = this.int(n, 0, -254, 254) ?? 1; t.weightReverse = n.args[1] === 'reverse'; break;
-        case 'init_file': {
-          const v = n.args[0] !== undefined && n.args[0] !== 'overwrite' ? this.int(n, 0, -254, 254) : undefined;
-          t.initFile = { overwrite: n.args.includes('overwrite'), ...(v !== undefined ? { value: v } : {}) };
-          break;
-        }
-        default: this.unknown(n, `track_file ${t.name}`);
-      }
-    }
-    const end = blockEnd.get(b) ?? b;
-    if (!t.path) {
-      this.d.warn('E_CONFIG_MISSING', end.file, end.line, `No file set for track_file ${t.name} - ignoring`);
-      return undefined;
-    }
-    return t;
-  }
-
-  private trackProcess(b: N): VrrpTrackProcess | undefined {
-    if (!this.need(b, 1, 'a name')) return undefined;
-    const t: VrrpTrackProcess = { name: b.args[0], file: b.file, line: b.line, quorum: 1, weight: 0, weightReverse: false, fullCommand: false, extra: {} };
-    for (const n of b.children ?? []) {
-      switch (n.keyword) {
-        case 'process': if (this.need(n, 1, 'a process name')) { t.process = n.args[0]; if (n.args.length > 1) t.param = n.args.slice(1); } break;
-        case 'param_match':
-          if (n.args[0] === 'initial' || n.args[0] === 'partial') t.paramMatch = n.args[0];
-          else this.d.warn('E_CONFIG_SYNTAX', n.file, n.line, `Invalid param_match type ${n.args[0] ?? ''} - ignoring`);
-          break;
-        case 'quorum': t.quorum = this.int(n, 0, 1, 65535) ?? 1; break;
-        case 'quorum_max': t.quorumMax = this.int(n, 0, 1, 65535); break;
-        case 'weight': t.weight = this.int(n, 0, -254, 254) ?? 0; t.weightReverse = n.args[1] === 'reverse'; break;
-        case 'delay': t.delay = this.secs(n, 0, 0, 3600); break;
-        case 'terminate_delay': t.terminateDelay = this.secs(n, 0, 0, 3600); break;
-        case 'fork_delay': t.forkDelay = this.secs(n, 0, 0, 3600); break;
-        case 'full_command': t.fullCommand = true; break;
-        default: this.unknown(n, `vrrp_track_process ${t.name}`);
-      }
-    }
-    return t;
   }
 
   // ---------- vrrp_instance ----------

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { OPTIONS, parseArgs, helpText, manOptionsSection, parseUmask, parseFacility } from '../../src/options';
 import { ROOT } from '../helpers/config-golden';
+import { daemonOptions } from '../../src/cli';
 
 const BIN = path.join(ROOT, 'bin', 'keepalived-ts');
 const GOOD = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kts-good-')), 'good.conf');
@@ -73,7 +74,6 @@ test('-S and -u read values as keepalived does; bad values are reported and the 
 });
 
 test('the daemon receives -X -I -R -a -e -S -G -D -D -V -C', () => {
-  const { daemonOptions } = require('../../src/cli') as typeof import('../../src/cli');
   const d = daemonOptions(parseArgs(['-X', '-I', '-R', '-a', '-e', '-S', 'local6', '-G', '-D', '-D', '-V', '-C']));
   assert.deepEqual(
     [d.releaseVips, d.dontReleaseIpvs, d.dontRespawn, d.addressMonitoring, d.includeCheck, d.logFacility, d.noSyslog, d.logExtraDetail, d.dontReleaseVrrp, d.checkOnly],

@@ -216,6 +216,12 @@ test('lvs: virtual_server_group, virtual_server group, real_server checkers', ()
   assert.equal(r.config.virtualServerGroups.VSG_1.members.length, 3);
 });
 
+test('virtual_server_group: an empty quoted member is an invalid address, not a parser crash', () => {
+  const r = parseText('virtual_server_group G {\n ""\n 192.0.2.10 80\n}\n');
+  assert.deepEqual(errors(r).map((d) => [d.code, d.message]), [['E_CONFIG_SYNTAX', "virtual_server_group G: invalid address ''"]]);
+  assert.deepEqual(r.config.virtualServerGroups.G!.members.map((m) => m.address), ['192.0.2.10']);
+});
+
 test('parsing a missing main file is fatal (keepalived: cannot run, exit 4)', () => {
   const r = parseConfig('/nonexistent/keepalived.conf');
   assert.equal(r.fatal, true);
