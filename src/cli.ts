@@ -33,6 +33,9 @@ export interface CliOptions extends DaemonOptions {
   help: boolean;
   dumpState: boolean;
   format: 'json' | 'text';
+  /** control-client commands and probes (src/observe/client.ts) */
+  client?: 'reload' | 'stats' | 'health' | 'ready';
+  readyInstance?: string;
 }
 
 export class UsageError extends Error {}
@@ -56,6 +59,11 @@ const HELP = `Usage: keepalived-ts [OPTION...]
       --dump-state [--format json|text]  Ask the running daemon for its state (control socket)
       --control-socket=PATH    Control socket path
       --enable-fault-injection Accept fault-injection commands on the control socket
+      --metrics-listen=ADDR:PORT  Serve /metrics, /healthz, /readyz and the status page (docs/metrics.md)
+      --reload                 Reload the running daemon over the control socket; print what changed
+      --stats                  Print the running daemon's statistics
+      --health                 Liveness probe: exit 0 healthy, 1 not
+      --ready[=INSTANCE]       Readiness probe (all instances or one MASTER/BACKUP): exit 0 ready, 1 not
       --dont-release-vrrp      Don't remove VRRP VIPs and routes on daemon stop
       --actor-threads=N        Number of actor host threads
       --data-file=FILE         Where SIGUSR1 writes the state dump (default /tmp/keepalived.data)
@@ -74,7 +82,7 @@ export function parseArgs(argv: string[]): CliOptions {
     f: 'use-file', n: 'dont-fork', l: 'log-console', D: 'log-detail', g: 'log-file', P: 'vrrp', C: 'check', t: 'config-test',
     d: 'dump-conf', p: 'pid', r: 'vrrp_pid', c: 'checkers_pid', i: 'config-id', v: 'version', h: 'help',
   };
-  const needsValue = new Set(['use-file', 'log-file', 'pid', 'vrrp_pid', 'checkers_pid', 'config-id', 'signum', 'format', 'control-socket', 'actor-threads', 'data-file', 'stats-file']);
+  const needsValue = new Set(['use-file', 'log-file', 'pid', 'vrrp_pid', 'checkers_pid', 'config-id', 'signum', 'format', 'control-socket', 'actor-threads', 'data-file', 'stats-file', 'metrics-listen']);
   const optionalValue = new Set(['config-test']);
   const items: [string, string | undefined][] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -136,6 +144,9 @@ export function parseArgs(argv: string[]): CliOptions {
       case 'dont-release-vrrp': o.dontReleaseVrrp = true; break;
       case 'data-file': o.dataFile = val; break;
       case 'stats-file': o.statsFile = val; break;
+      case 'metrics-listen': o.metricsListen = val; break;
+      case 'reload': case 'stats': case 'health': o.client = name; break;
+      case 'ready': o.client = 'ready'; o.readyInstance = val; break;
       case 'actor-threads': {
         const n = Number(val);
         if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--actor-threads: expected an integer in [1, 256], got '${val}'`);
@@ -154,7 +165,7 @@ export function daemonOptions(o: CliOptions): DaemonOptions {
     logFile: o.logFile, vrrpOnly: o.vrrpOnly, checkOnly: o.checkOnly, pidFile: o.pidFile, vrrpPidFile: o.vrrpPidFile,
     checkersPidFile: o.checkersPidFile, controlSocket: o.controlSocket, dontReleaseVrrp: o.dontReleaseVrrp,
     enableFaultInjection: o.enableFaultInjection, actorThreads: o.actorThreads,
-    dataFile: o.dataFile, statsFile: o.statsFile,
+    dataFile: o.dataFile, statsFile: o.statsFile, metricsListen: o.metricsListen,
   };
 }
 
@@ -176,6 +187,10 @@ export async function main(argv: string[]): Promise<number> {
     if (n === undefined) { process.stderr.write(`Unknown sigfunc ${o.signum}\n`); return 1; }
     process.stdout.write(`${n}\n`);
     return 0;
+  }
+  if (o.client || (o.dumpState && o.format === 'text')) {
+    const { runClient } = await import('./observe/client');
+    return runClient({ cmd: o.client ?? 'dump-state', format: o.format, socket: o.controlSocket, instance: o.readyInstance });
   }
   if (o.dumpState) {
     // the supervisor's client names the path `socket`; passing only `controlSocket` silently used the default path

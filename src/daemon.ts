@@ -38,6 +38,7 @@ import { NotifyDispatch, NOTIFIER_KINDS } from './vrrp/notify-dispatch';
 import { installRoutes, removeRoutes, instanceRouteSet, installStatic, removeStatic } from './vrrp/routes';
 import { VmacManager } from './vrrp/vmac';
 import { AhAuth, usesAh } from './vrrp/ah-auth';
+import { Observability } from './observe/service';
 
 export interface DaemonOptions {
   configFile: string;
@@ -58,6 +59,8 @@ export interface DaemonOptions {
   /** SIGUSR1 / SIGUSR2 dump paths (keepalived: /tmp/keepalived.data, /tmp/keepalived.stats). */
   dataFile?: string;
   statsFile?: string;
+  /** `--metrics-listen ADDR:PORT` (over global_defs metrics_listen): the metrics/health/status HTTP listener */
+  metricsListen?: string;
 }
 
 const DEFAULT_PID_FILE = '/run/keepalived.pid';
@@ -145,6 +148,9 @@ export class Daemon {
   private nft: NftFirewall | null = null;
   private readonly startedAt = Date.now();
   private reloads = 0;
+  /** error diagnostics of every configuration read (start and reloads) */
+  private configErrors = 0;
+  private obs: Observability | null = null;
   private readonly counters = { rxTotal: 0, rxDropped: 0, txAdverts: 0, txErrors: 0, garpSent: 0, vipOpsFailed: 0 };
 
   constructor(readonly opts: DaemonOptions) {
@@ -156,6 +162,7 @@ export class Daemon {
 
   private loadConfig(): KeepalivedConfig | null {
     const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: true });
+    this.configErrors += r.diagnostics.filter((d) => d.severity === 'error').length;
     for (const d of r.diagnostics) {
       const line = formatDiagnostic(d);
       if (d.severity === 'error') this.log.error({ code: d.code, file: d.file, line: d.line }, line);
@@ -210,11 +217,14 @@ export class Daemon {
     }
     this.startScripts();
 
+    const obs = (this.obs = new Observability({ sup: this.sup, log: this.log, vrrp: () => this.vrrpState(), listen: this.opts.metricsListen ?? cfg.globalDefs.metricsListen }));
+    await obs.start().catch((e) => this.log.error({ code: (e as { code?: string }).code ?? 'E_METRICS_LISTEN', err: e }, (e as Error).message));
     const sockPath = this.opts.controlSocket ?? DEFAULT_CONTROL_SOCKET;
     this.control = new ControlServer(sockPath, {
       supervisor: this.sup,
       extraState: () => this.vrrpState(),
-      reload: () => this.reload(),
+      reload: () => obs.reload(() => this.reload()),
+      verbs: obs.verbs,
     });
     try {
       await this.control.listen();
@@ -889,7 +899,7 @@ export class Daemon {
     const sockets = [...this.socks.entries()].map(([key, s]) => ({ key, stats: s.sock.stats, dropped: s.drops }));
     const scripts = [...this.scripts.values()].map((s) => ({ name: s.name, ok: scriptOk(s.state), lastResult: s.lastResult }));
     return {
-      daemon: { pid: process.pid, config: this.opts.configFile, uptimeMs: Date.now() - this.startedAt, reloads: this.reloads, counters: this.counters },
+      daemon: { pid: process.pid, config: this.opts.configFile, uptimeMs: Date.now() - this.startedAt, reloads: this.reloads, configErrors: this.configErrors, counters: this.counters },
       vrrp: { instances, sockets, scripts, ...this.fileProc.state() },
     };
   }
@@ -1023,6 +1033,7 @@ export class Daemon {
     this.ah.close();
     this.linkWatch?.close();
     await this.control?.close().catch(() => undefined);
+    await this.obs?.close();
     if (!this.opts.dontReleaseVrrp) await removeStatic(this.cfg, this.log).catch(() => 0);
     closeNetlink();
     this.removePidFiles();

@@ -1,0 +1,106 @@
+/**
+ * What only an observer can know, kept beside the daemon's own state: each instance's last
+ * transitions with their reasons and times (from the VRRP actors' `transition` intents), actor
+ * restarts by reason, hang detections (hosts the watchdog terminated, charged to the actor it
+ * blamed), notifier failures (warn/error log requests of notify, FIFO and SMTP actors) and the
+ * main loop's lag. It listens to the supervisor's events; it never changes what the daemon does.
+ */
+import type { Supervisor, ActorOut, RestartEvent, FaultEvent, HostTerminatedEvent } from '../supervisor';
+import { reasonClass, TRANSITIONS_KEPT, type ObsRecords, type ObsTransition } from './view';
+
+const NOTIFIER = /^notif(y|ier)|fifo|smtp/;
+
+export class ObsRecorder implements ObsRecords {
+  readonly transitions = new Map<string, ObsTransition[]>();
+  readonly restarts = new Map<string, { kind: string; byReason: Record<string, number> }>();
+  readonly hangs = new Map<string, { kind: string; count: number }>();
+  readonly notifyFailures: Record<string, Record<string, number>> = {};
+  loopLagMs = 0;
+  private lagWindow: number[] = [];
+  private readonly lagTimer: NodeJS.Timeout;
+  private readonly kinds = new Map<string, string>();
+
+  /** `onChange(urgent)`: urgent for a state transition (the view should go out at once). */
+  constructor(private readonly sup: Supervisor, private readonly onChange: (urgent: boolean) => void = () => undefined, private readonly now: () => number = Date.now) {
+    sup.on('out', this.onOut);
+    sup.on('restart', this.onRestart);
+    sup.on('fault', this.onFault);
+    sup.on('host-terminated', this.onHostTerminated);
+    // main-loop lag: how late a 100 ms interval fires; the worst over the last 10 ticks (1 s)
+    let expected = performance.now() + 100;
+    this.lagTimer = setInterval(() => {
+      const t = performance.now();
+      this.lagWindow.push(Math.max(0, t - expected));
+      if (this.lagWindow.length > 10) this.lagWindow.shift();
+      this.loopLagMs = Math.max(...this.lagWindow);
+      expected = t + 100;
+    }, 100);
+    this.lagTimer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.lagTimer);
+    this.sup.off('out', this.onOut);
+    this.sup.off('restart', this.onRestart);
+    this.sup.off('fault', this.onFault);
+    this.sup.off('host-terminated', this.onHostTerminated);
+  }
+
+  /** A transition the daemon made itself (not through an actor's intent). */
+  transition(instance: string, from: string, to: string, reason: string): void {
+    const list = this.transitions.get(instance) ?? [];
+    list.push({ atMs: this.now(), from, to, reason });
+    if (list.length > TRANSITIONS_KEPT) list.splice(0, list.length - TRANSITIONS_KEPT);
+    this.transitions.set(instance, list);
+  }
+
+  private readonly onOut = (o: ActorOut): void => {
+    this.kinds.set(o.id, o.kind);
+    const m = o.msg as { type?: string; instance?: string; intents?: Array<{ type: string; from?: string; to?: string; reason?: string }>; level?: string; fields?: { code?: string } } | null;
+    if (!m) return;
+    if (o.kind === 'vrrp' && m.type === 'effects' && typeof m.instance === 'string' && Array.isArray(m.intents)) {
+      let urgent = false;
+      for (const i of m.intents) {
+        if (i.type !== 'transition') continue;
+        this.transition(m.instance, String(i.from), String(i.to), String(i.reason ?? ''));
+        urgent = true;
+      }
+      this.onChange(urgent);
+      return;
+    }
+    if (m.type === 'log' && (m.level === 'error' || m.level === 'warn') && NOTIFIER.test(o.kind)) {
+      const kind = /smtp/.test(o.kind) ? 'smtp' : /fifo/.test(o.kind) ? 'fifo' : 'notify';
+      const code = m.fields?.code ?? 'E_UNKNOWN';
+      const k = (this.notifyFailures[kind] ??= {});
+      k[code] = (k[code] ?? 0) + 1;
+      this.onChange(false);
+    }
+  };
+
+  private readonly onRestart = (e: RestartEvent): void => {
+    const r = this.restarts.get(e.id) ?? { kind: e.kind, byReason: {} };
+    const c = reasonClass(e.reason);
+    r.byReason[c] = (r.byReason[c] ?? 0) + 1;
+    this.restarts.set(e.id, r);
+    this.onChange(false);
+  };
+
+  private readonly onFault = (e: FaultEvent): void => {
+    if (e.kind === 'vrrp') {
+      const name = e.id.replace(/^vrrp:/, '');
+      const last = this.transitions.get(name)?.at(-1);
+      this.transition(name, last?.to ?? 'INIT', 'FAULT', 'actor gave up');
+    }
+    this.onChange(true);
+  };
+
+  private readonly onHostTerminated = (e: HostTerminatedEvent): void => {
+    if (/^missed heartbeats/.test(e.reason)) {
+      const id = e.blamed ?? e.host;
+      const h = this.hangs.get(id) ?? { kind: (e.blamed && this.kinds.get(e.blamed)) || e.pool, count: 0 };
+      h.count++;
+      this.hangs.set(id, h);
+    }
+    this.onChange(false);
+  };
+}
