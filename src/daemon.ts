@@ -661,6 +661,7 @@ export class Daemon {
       if (st0.masterPriority > st0.effectivePriority) this.log.info({ instance: name }, `(${name}) Master received advert from ${st0.masterAddress} with higher priority ${st0.masterPriority}, ours ${st0.effectivePriority}`);
       else this.log.info({ instance: name }, `(${name}) Master received advert from ${st0.masterAddress} with same priority ${st0.masterPriority} but higher IP address than ours`);
     }
+    this.obs?.transition(name, from, to, reason, { counters: inst.state?.counters as Record<string, number> | undefined, master: inst.state?.masterAddress, effectivePriority: inst.state?.effectivePriority, vipsHeld: inst.vipsHeld });
     if (to === 'STOP') this.log.info({ instance: name, from, to, reason }, `(${name}) Stopped`);
     else this.log.info({ instance: name, from, to, reason }, `(${name}) Entering ${to} STATE${extra}`);
     if (to !== 'MASTER' && to !== 'BACKUP' && to !== 'FAULT' && to !== 'STOP') return;

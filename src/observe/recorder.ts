@@ -1,6 +1,6 @@
 /**
  * What only an observer can know, kept beside the daemon's own state: each instance's last
- * transitions with their reasons and times (from the VRRP actors' `transition` intents), actor
+ * transitions with their reasons and times (the daemon calls transition()), actor
  * restarts by reason, hang detections (hosts the watchdog terminated, charged to the actor it
  * blamed), notifier failures (warn/error log requests of notify, FIFO and SMTP actors) and the
  * main loop's lag. It listens to the supervisor's events; it never changes what the daemon does.
@@ -20,7 +20,7 @@ export class ObsRecorder implements ObsRecords {
   private readonly lagTimer: NodeJS.Timeout;
   private readonly kinds = new Map<string, string>();
 
-  /** `onChange(urgent)`: urgent for a state transition (the view should go out at once). */
+  /** `onChange(urgent)`: urgent when an actor was given up (the view should go out at once). */
   constructor(private readonly sup: Supervisor, private readonly onChange: (urgent: boolean) => void = () => undefined, private readonly now: () => number = Date.now) {
     sup.on('out', this.onOut);
     sup.on('restart', this.onRestart);
@@ -46,26 +46,22 @@ export class ObsRecorder implements ObsRecords {
     this.sup.off('host-terminated', this.onHostTerminated);
   }
 
-  /** A transition the daemon made itself (not through an actor's intent). */
-  transition(instance: string, from: string, to: string, reason: string): void {
+  /** The daemon is entering a state (called before it logs "Entering … STATE"). */
+  transition(instance: string, from: string, to: string, reason: string): ObsTransition {
+    const t = { atMs: this.now(), from, to, reason };
     const list = this.transitions.get(instance) ?? [];
-    list.push({ atMs: this.now(), from, to, reason });
+    list.push(t);
     if (list.length > TRANSITIONS_KEPT) list.splice(0, list.length - TRANSITIONS_KEPT);
     this.transitions.set(instance, list);
+    return t;
   }
 
   private readonly onOut = (o: ActorOut): void => {
     this.kinds.set(o.id, o.kind);
-    const m = o.msg as { type?: string; instance?: string; intents?: Array<{ type: string; from?: string; to?: string; reason?: string }>; level?: string; fields?: { code?: string } } | null;
+    const m = o.msg as { type?: string; level?: string; fields?: { code?: string } } | null;
     if (!m) return;
-    if (o.kind === 'vrrp' && m.type === 'effects' && typeof m.instance === 'string' && Array.isArray(m.intents)) {
-      let urgent = false;
-      for (const i of m.intents) {
-        if (i.type !== 'transition') continue;
-        this.transition(m.instance, String(i.from), String(i.to), String(i.reason ?? ''));
-        urgent = true;
-      }
-      this.onChange(urgent);
+    if (o.kind === 'vrrp') {
+      this.onChange(false); // counters moved; transitions come through transition()
       return;
     }
     if (m.type === 'log' && (m.level === 'error' || m.level === 'warn') && NOTIFIER.test(o.kind)) {
@@ -85,12 +81,7 @@ export class ObsRecorder implements ObsRecords {
     this.onChange(false);
   };
 
-  private readonly onFault = (e: FaultEvent): void => {
-    if (e.kind === 'vrrp') {
-      const name = e.id.replace(/^vrrp:/, '');
-      const last = this.transitions.get(name)?.at(-1);
-      this.transition(name, last?.to ?? 'INIT', 'FAULT', 'actor gave up');
-    }
+  private readonly onFault = (_e: FaultEvent): void => {
     this.onChange(true);
   };
 

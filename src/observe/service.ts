@@ -12,7 +12,7 @@ import type { Supervisor } from '../supervisor';
 import type { Logger } from '../util/log';
 import { KtsError } from '../util/errors';
 import { ObsRecorder } from './recorder';
-import { buildView, health, readiness, type ObsView, type VrrpStateInput } from './view';
+import { buildView, health, readiness, type ObsView, type VrrpStateInput, type TransitionPatch } from './view';
 import { parseListen } from './http';
 import type { FromObsWorker, ToObsWorker } from './http-worker';
 
@@ -44,6 +44,18 @@ export class Observability {
 
   view(): ObsView {
     return buildView(this.o.sup.state(), this.o.vrrp(), this.recorder, Date.now());
+  }
+
+  /**
+   * The daemon enters a state: called after the actor's advert and GARPs went out and before the
+   * "Entering … STATE" line is logged. The worker gets the change at once as a small patch (no view is
+   * built here, so a burst of transitions costs a postMessage each); the full view follows.
+   */
+  transition(instance: string, from: string, to: string, reason: string, now: Omit<TransitionPatch, 'instance' | 't'> = {}): void {
+    const t = this.recorder.transition(instance, from, to, reason);
+    if (!this.worker) return;
+    this.post({ type: 'patch', patch: { instance, t, ...now } });
+    this.changed(true);
   }
 
   /** Control-socket verbs (src/supervisor/control.ts `verbs`). */

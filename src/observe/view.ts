@@ -108,8 +108,22 @@ export function reasonClass(reason: string): string {
   return (i > 0 ? reason.slice(0, i) : reason).trim() || 'unknown';
 }
 
+/** Counters only grow: of two reports of one counter the larger is the newer. */
+function freshest(a: Record<string, number>, b: Record<string, number> | undefined): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b ?? {})) if (typeof v === 'number' && !(v <= (out[k] ?? -1))) out[k] = v;
+  return out;
+}
+
 export function buildView(sup: SupervisorState, vrrp: VrrpStateInput, rec: ObsRecords, nowMs: number): ObsView {
   const v = vrrp.vrrp ?? {};
+  // a VRRP actor reports its snapshot after every step, but sends effects only when it must act:
+  // a BACKUP's advert counters are fresh only in the snapshot
+  const snapCounters = new Map<string, Record<string, number>>();
+  for (const a of sup.actors) {
+    const c = a.kind === 'vrrp' ? (a.snapshot as { counters?: unknown } | null)?.counters : undefined;
+    if (c && typeof c === 'object') snapCounters.set(a.id, c as Record<string, number>);
+  }
   const instances: ObsInstance[] = (v.instances ?? []).map((i) => {
     const tr = rec.transitions.get(i.name) ?? [];
     let lastMaster: number | null = null;
@@ -118,7 +132,7 @@ export function buildView(sup: SupervisorState, vrrp: VrrpStateInput, rec: ObsRe
       name: i.name, interface: i.interface, vrid: i.vrid, state: i.state, stateNumber: STATE_NUMBER[i.state] ?? 0,
       priority: i.priority, effectivePriority: i.effectivePriority, master: i.master, vips: i.vips, vipsHeld: i.vipsHeld,
       fault: i.fault, faultReasons: i.faultReasons, transitions: tr.slice(-TRANSITIONS_KEPT), lastBecameMasterMs: lastMaster,
-      counters: { ...i.counters }, dropped: { ...i.dropped },
+      counters: freshest(i.counters, snapCounters.get(`vrrp:${i.name}`)), dropped: { ...i.dropped },
     };
   });
   const restartsByKind: Record<string, Record<string, number>> = {};
@@ -173,4 +187,29 @@ export function readiness(view: ObsView, instance?: string): Verdict {
   if (instance !== undefined && list.length === 0) return { ok: false, reasons: [`no instance ${instance}`] };
   const reasons = list.filter((i) => i.state !== 'MASTER' && i.state !== 'BACKUP').map((i) => `${i.name} is ${i.state}`);
   return { ok: reasons.length === 0, reasons };
+}
+
+/** What the main thread sends the HTTP worker at the moment of a transition (before its log line). */
+export interface TransitionPatch {
+  instance: string;
+  t: ObsTransition;
+  effectivePriority?: number;
+  master?: string | null;
+  vipsHeld?: boolean;
+  counters?: Record<string, number>;
+}
+
+/** Apply a transition to a view in place (the full view that follows replaces it anyway). */
+export function applyTransition(view: ObsView, p: TransitionPatch): void {
+  const i = view.instances.find((x) => x.name === p.instance);
+  if (!i) return;
+  i.state = p.t.to;
+  i.stateNumber = STATE_NUMBER[p.t.to] ?? 0;
+  i.transitions = [...i.transitions, p.t].slice(-TRANSITIONS_KEPT);
+  if (p.t.to === 'MASTER') i.lastBecameMasterMs = p.t.atMs;
+  if (p.effectivePriority !== undefined) i.effectivePriority = p.effectivePriority;
+  if (p.master !== undefined) i.master = p.master;
+  if (p.vipsHeld !== undefined) i.vipsHeld = p.vipsHeld;
+  if (p.counters) i.counters = { ...i.counters, ...p.counters };
+  view.timeMs = Math.max(view.timeMs, p.t.atMs);
 }
