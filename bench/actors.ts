@@ -5,14 +5,13 @@
  * Goals: 255 + 1,000 under 200 MB RSS; restart p99 < 50 ms.
  */
 import { fork } from 'node:child_process';
-import * as path from 'node:path';
 import { pino } from 'pino';
-import { Supervisor, type ActorOut } from '../src/supervisor';
+import { Supervisor } from '../src/supervisor';
 import { defaultGarpParams, type InstanceParams } from '../src/actors/vrrp';
-import type { VrrpActorInit } from '../src/actors/vrrp/actor';
+import { VRRP } from '../src/actors/kinds';
+import { counterKind } from '../test/helpers/fixture-kinds';
 
-const COUNTER = path.join(__dirname, '..', 'test', 'fixtures', 'actors', 'counter.js');
-const VRRP_ACTOR = path.join(__dirname, '..', 'src', 'actors', 'vrrp', 'actor.js');
+interface ActorOut { id: string; msg: { type: string } }
 interface Row { actors: string; rssMb: number; startMs: number; restartP50: number; restartP99: number; rttP50: number; rttP99: number }
 
 const pct = (a: number[], p: number): number => {
@@ -22,16 +21,16 @@ const pct = (a: number[], p: number): number => {
 
 async function step(vrrp: number, checker: number): Promise<Row> {
   const sup = new Supervisor({ log: pino({ level: 'silent' }), hostLogLevel: 'silent', restartPolicy: { maxRestarts: 1_000_000, withinMs: 1000, backoffMs: [0] } });
-  sup.register('v', { module: COUNTER, pool: 'vrrp' });
-  sup.register('c', { module: COUNTER, pool: 'checker' });
+  const v = counterKind('vrrp', undefined, 'v');
+  const c = counterKind('checker', undefined, 'c');
   const ids: string[] = [];
   const waiters = new Map<string, (e: ActorOut) => void>();
-  sup.on('out', (e) => {
-    const w = waiters.get(e.id);
-    if (w) w(e);
-  });
+  const onOut = (id: string, msg: ActorOut['msg']): void => waiters.get(id)?.({ id, msg });
+  sup.register(v, onOut);
+  sup.register(c, onOut);
+  const kindOf = (id: string) => (id.startsWith('VI_') ? v : c);
   const next = (id: string, type: string): Promise<ActorOut> => new Promise((r) => waiters.set(id, (e) => {
-    if ((e.msg as { type: string }).type === type) {
+    if (e.msg.type === type) {
       waiters.delete(id);
       r(e);
     }
@@ -42,7 +41,7 @@ async function step(vrrp: number, checker: number): Promise<Row> {
   for (let i = 0; i < checker; i++) ids.push(`RS_${i}`);
   ids.forEach((id, i) => {
     ups.push(next(id, 'started'));
-    sup.spawn(id, i < vrrp ? 'v' : 'c', {});
+    sup.spawn(id, i < vrrp ? v : c, {});
   });
   await Promise.all(ups);
   const startMs = performance.now() - t0;
@@ -52,7 +51,7 @@ async function step(vrrp: number, checker: number): Promise<Row> {
     const id = ids[i % ids.length]!;
     const p = next(id, 'echo');
     const t = performance.now();
-    sup.send(id, { type: 'echo', t });
+    sup.send(kindOf(id), id, { type: 'echo', t });
     await p;
     rtt.push(performance.now() - t);
   }
@@ -62,7 +61,7 @@ async function step(vrrp: number, checker: number): Promise<Row> {
     const id = ids[(i * 7) % ids.length]!;
     const p = next(id, 'started');
     const t = performance.now();
-    sup.send(id, { type: 'crash' });
+    sup.send(kindOf(id), id, { type: 'crash' });
     await p;
     restart.push(performance.now() - t);
   }
@@ -84,16 +83,18 @@ async function step(vrrp: number, checker: number): Promise<Row> {
 async function realStep(vrrp: number, checker: number): Promise<Row> {
   const sup = new Supervisor({ log: pino({ level: 'silent' }), hostLogLevel: 'silent', enableFaultInjection: true,
     restartPolicy: { maxRestarts: 1_000_000, withinMs: 1000, backoffMs: [0] } });
-  sup.register('v', { module: VRRP_ACTOR, pool: 'vrrp' });
-  sup.register('c', { module: COUNTER, pool: 'checker' });
+  // the daemon's VRRP kind, with this bench's restart policy
+  const v = { ...VRRP, name: 'v', restartPolicy: undefined };
+  const c = counterKind('checker', undefined, 'c');
+  let effects = 0;
+  sup.register(v, () => effects++);
+  sup.register(c, () => effects++);
   const started = new Map<string, () => void>();
   sup.on('started', (e) => started.get(e.id)?.());
   const up = (id: string): Promise<void> => new Promise((r) => started.set(id, () => {
     started.delete(id);
     r();
   }));
-  let effects = 0;
-  sup.on('out', () => effects++);
   const ids: string[] = [];
   const t0 = performance.now();
   const ups: Promise<void>[] = [];
@@ -106,7 +107,8 @@ async function realStep(vrrp: number, checker: number): Promise<Row> {
       preempt: true, preemptDelayMs: 0, accept: false, primaryAddress: '192.0.2.11', vips: [`198.51.100.${(i % 250) + 1}`],
       lowerPrioNoAdvert: false, higherPrioSendAdvert: false, garp: defaultGarpParams(),
     };
-    sup.spawn(id, i < vrrp ? 'v' : 'c', i < vrrp ? ({ params } satisfies VrrpActorInit) : {});
+    if (i < vrrp) sup.spawn(id, v, { params });
+    else sup.spawn(id, c, {});
   }
   await Promise.all(ups);
   const startMs = performance.now() - t0;

@@ -9,11 +9,15 @@
 //                    raw-socket's recvfrom() cannot return ancillary data.
 //  * interfaceInfo — ifindex and MAC of an interface (SIOCGIFINDEX / SIOCGIFHWADDR), synchronous.
 //
+// native/signals.cc adds installSignals, signalRange and sdNotify to the same module.
+//
 // The module is an N-API (node-addon-api) addon and therefore context-aware, but it uses the
 // env's libuv loop for readiness, so it is meant for the main thread like the rest of src/io.
 
 #include <napi.h>
 #include <uv.h>
+
+#include "napi-errors.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,22 +32,16 @@
 
 #include <string>
 
+namespace kts {
+void InitSignals(Napi::Env env, Napi::Object exports);
+}
+
 namespace {
 
 constexpr int kIpprotoVrrp = 112;
 
-Napi::Error SysError(Napi::Env env, const char* code, const std::string& what, int err) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
-  e.Set("code", Napi::String::New(env, code));
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
-
-Napi::Error ArgError(Napi::Env env, const std::string& what) {
-  Napi::Error e = Napi::TypeError::New(env, what);
-  e.Set("code", Napi::String::New(env, "E_IO_ARG"));
-  return e;
-}
+using kts::ArgError;
+using kts::SysError;
 
 std::string MacString(const unsigned char* m) {
   char buf[18];
@@ -375,6 +373,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("PacketSocket", PacketSocket::Define(env));
   exports.Set("Vrrp6Receiver", Vrrp6Receiver::Define(env));
   exports.Set("interfaceInfo", Napi::Function::New(env, InterfaceInfo, "interfaceInfo"));
+  kts::InitSignals(env, exports);
   return exports;
 }
 

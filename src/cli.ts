@@ -1,7 +1,8 @@
 /** keepalived-compatible command line (keepalived(8)), plus keepalived-ts's own options. */
 import * as fs from 'node:fs';
 import { parseConfig, configTestExitCode, formatDiagnostics, dumpConfigText, defaultConfigId } from './config';
-import type { DaemonOptions } from './daemon';
+import type { DaemonOptions } from './daemon/index';
+import { signumOf } from './daemon/signal-table';
 
 export const VERSION = '0.1.0';
 export const DEFAULT_CONFIG = '/etc/keepalived/keepalived.conf';
@@ -11,17 +12,6 @@ export interface DumpStateOptions {
   controlSocket?: string;
   pidFile?: string;
 }
-
-/** keepalived --signum: the signal each function uses. */
-export const SIGNUMS: Record<string, number> = {
-  RELOAD: 1, // SIGHUP
-  STOP: 15, // SIGTERM
-  DATA: 10, // SIGUSR1
-  STATS: 12, // SIGUSR2
-  STATS_CLEAR: 12,
-  JSON: 34, // SIGRTMIN+2 on glibc
-  TDATA: 34,
-};
 
 /** Everything the command line sets: the daemon's options plus the one-shot modes. */
 export interface CliOptions extends DaemonOptions {
@@ -47,6 +37,9 @@ const HELP = `Usage: keepalived-ts [OPTION...]
   -l, --log-console            Log messages to local console
   -D, --log-detail             Detailed log messages
   -g, --log-file=FILE          Also log to FILE
+  -G, --no-syslog              Don't log via syslog
+  -S, --log-facility=[0-7]     Set syslog facility to LOG_LOCAL[0-7]
+      --log-format=json|text   Console and log file lines as JSON or keepalived's text
   -n, --dont-fork              Don't fork the daemon process
   -d, --dump-conf              Dump the configuration data (--json: the typed model as JSON)
   -p, --pid=FILE               Use specified pidfile for parent process
@@ -72,6 +65,11 @@ const HELP = `Usage: keepalived-ts [OPTION...]
   -h, --help                   Display this help message
 `;
 
+/** The usage text (-h); the man page's OPTIONS are generated from it (scripts/build-man.js). */
+export function usageText(): string {
+  return HELP;
+}
+
 export function parseArgs(argv: string[]): CliOptions {
   const o: CliOptions = {
     configFile: DEFAULT_CONFIG, dontFork: false, logConsole: false, logDetail: false, vrrpOnly: false, checkOnly: false,
@@ -80,9 +78,9 @@ export function parseArgs(argv: string[]): CliOptions {
   };
   const short: Record<string, string> = {
     f: 'use-file', n: 'dont-fork', l: 'log-console', D: 'log-detail', g: 'log-file', P: 'vrrp', C: 'check', t: 'config-test',
-    d: 'dump-conf', p: 'pid', r: 'vrrp_pid', c: 'checkers_pid', i: 'config-id', v: 'version', h: 'help',
+    G: 'no-syslog', S: 'log-facility', d: 'dump-conf', p: 'pid', r: 'vrrp_pid', c: 'checkers_pid', i: 'config-id', v: 'version', h: 'help',
   };
-  const needsValue = new Set(['use-file', 'log-file', 'pid', 'vrrp_pid', 'checkers_pid', 'config-id', 'signum', 'format', 'control-socket', 'actor-threads', 'data-file', 'stats-file', 'metrics-listen']);
+  const needsValue = new Set(['use-file', 'log-file', 'log-facility', 'log-format', 'pid', 'vrrp_pid', 'checkers_pid', 'config-id', 'signum', 'format', 'control-socket', 'actor-threads', 'data-file', 'stats-file', 'metrics-listen']);
   const optionalValue = new Set(['config-test']);
   const items: [string, string | undefined][] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -122,6 +120,16 @@ export function parseArgs(argv: string[]): CliOptions {
       case 'log-console': o.logConsole = true; break;
       case 'log-detail': o.logDetail = true; break;
       case 'log-file': o.logFile = val; break;
+      case 'no-syslog': o.noSyslog = true; break;
+      case 'log-facility': {
+        if (!/^[0-7]$/.test(val!)) throw new UsageError(`invalid log facility '${val}': expected 0-7`);
+        o.logFacility = Number(val);
+        break;
+      }
+      case 'log-format':
+        if (val !== 'json' && val !== 'text') throw new UsageError(`--log-format: expected json or text, got '${val}'`);
+        o.logFormat = val;
+        break;
       case 'vrrp': o.vrrpOnly = true; break;
       case 'check': o.checkOnly = true; break;
       case 'config-test': o.configTest = true; if (val) o.logFile = val; break;
@@ -162,7 +170,7 @@ export function parseArgs(argv: string[]): CliOptions {
 export function daemonOptions(o: CliOptions): DaemonOptions {
   return {
     configFile: o.configFile, configId: o.configId, dontFork: o.dontFork, logConsole: o.logConsole, logDetail: o.logDetail,
-    logFile: o.logFile, vrrpOnly: o.vrrpOnly, checkOnly: o.checkOnly, pidFile: o.pidFile, vrrpPidFile: o.vrrpPidFile,
+    logFile: o.logFile, logFacility: o.logFacility, noSyslog: o.noSyslog, logFormat: o.logFormat, vrrpOnly: o.vrrpOnly, checkOnly: o.checkOnly, pidFile: o.pidFile, vrrpPidFile: o.vrrpPidFile,
     checkersPidFile: o.checkersPidFile, controlSocket: o.controlSocket, dontReleaseVrrp: o.dontReleaseVrrp,
     enableFaultInjection: o.enableFaultInjection, actorThreads: o.actorThreads,
     dataFile: o.dataFile, statsFile: o.statsFile, metricsListen: o.metricsListen,
@@ -170,6 +178,7 @@ export function daemonOptions(o: CliOptions): DaemonOptions {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'genhash' || argv[0] === '-T' || argv[0] === '--genhash') return (await import('./lvs-tools/genhash')).genhashMain(argv.slice(1), argv[0] === 'genhash' ? 'genhash' : 'keepalived-ts --genhash');
   let o: CliOptions;
   try {
     o = parseArgs(argv);
@@ -183,7 +192,7 @@ export async function main(argv: string[]): Promise<number> {
   if (o.help) { process.stdout.write(HELP); return 0; }
   if (o.version) { process.stdout.write(`keepalived-ts ${VERSION}\n`); return 0; }
   if (o.signum !== undefined) {
-    const n = SIGNUMS[o.signum.toUpperCase()];
+    const n = signumOf(o.signum);
     if (n === undefined) { process.stderr.write(`Unknown sigfunc ${o.signum}\n`); return 1; }
     process.stdout.write(`${n}\n`);
     return 0;
@@ -221,6 +230,6 @@ export async function main(argv: string[]): Promise<number> {
     if (o.configTest) return configTestExitCode(r);
     return r.fatal ? 3 : 0;
   }
-  const { runDaemon } = await import('./daemon');
+  const { runDaemon } = await import('./daemon/index');
   return runDaemon(daemonOptions(o));
 }

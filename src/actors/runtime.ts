@@ -22,6 +22,7 @@
  * mutation of the object does not change it.
  */
 import type { Logger } from '../util/log';
+import type { Pool, RestartPolicy } from '../supervisor';
 
 export type { Logger };
 
@@ -52,6 +53,33 @@ export interface ActorModule<In = unknown, Out = unknown, Init = unknown, S = un
 /** Typing helper: `export const actor = defineActor<In, Out, Init, S>({ ... })`. */
 export function defineActor<In, Out, Init, S = unknown>(m: ActorModule<In, Out, Init, S>): ActorModule<In, Out, Init, S> {
   return m;
+}
+
+/**
+ * An actor kind: the module a host runs, the pool it runs in, its restart policy, and the message
+ * types its module declares (`defineActor<In, Out, Init>`), so a message is typed from the sender
+ * to the receiver: `Supervisor.spawn` takes the kind's `Init`, `send` its `In`, and the handler
+ * given to `register` receives its `Out`. src/actors/kinds.ts defines every kind the daemon runs.
+ */
+export interface ActorKind<Init = unknown, In = unknown, Out = unknown> {
+  readonly name: string;
+  /** absolute path of the module exporting `actor` */
+  readonly module: string;
+  readonly pool: Pool;
+  readonly restartPolicy?: RestartPolicy;
+  /** never set: carries the message types */
+  readonly types?: { init: Init; in: In; out: Out };
+}
+
+/** The kind of an actor module's type: `ActorKindOf<typeof import('./x/actor').actor>`. */
+export type ActorKindOf<M> = M extends ActorModule<infer In, infer Out, infer Init, infer _S> ? ActorKind<Init, In, Out> : never;
+
+/**
+ * Define a kind from its module's type (a type-only import: the main thread never loads the module):
+ * `actorKind<typeof import('./vrrp/actor').actor>({ name: 'vrrp', module: require.resolve('./vrrp/actor'), pool: 'vrrp' })`.
+ */
+export function actorKind<M extends ActorModule<never, unknown, never, never>>(spec: Omit<ActorKind, 'types'>): ActorKindOf<M> {
+  return spec as ActorKindOf<M>; // the type parameters only describe the messages; the object is the spec
 }
 
 /** Milliseconds on CLOCK_MONOTONIC, identical across worker threads of one process. */

@@ -6,7 +6,8 @@ import { Diagnostics, ConfigError, formatDiagnostic } from './errors';
 import { Lexer } from './lexer';
 import { buildTree } from './tree';
 import { ConfigBuilder, splitCommand } from './parse';
-import type { Diagnostic, KeepalivedConfig, NotifyCommand, ParseResult } from './model';
+import type { Diagnostic, KeepalivedConfig, ParseResult } from './model';
+import { auditConfigScripts } from '../actors/notifier/security';
 
 export * from './model';
 export { ConfigError, formatDiagnostic, splitCommand };
@@ -66,34 +67,6 @@ function interfaceNames(): Set<string> | undefined {
   }
 }
 
-/** Finds the executable for argv[0] as execvp would. */
-function resolveScript(cmd: string): string | undefined {
-  if (cmd.includes('/')) return fs.existsSync(cmd) ? cmd : undefined;
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    const p = path.join(dir, cmd);
-    if (fs.existsSync(p)) return p;
-  }
-  return undefined;
-}
-
-/** keepalived's check_script_secure: the file and every directory above it must not be writable by non-root. */
-function insecure(p: string): string | undefined {
-  let cur = path.resolve(p);
-  for (;;) {
-    try {
-      const st = fs.statSync(cur);
-      if (st.uid !== 0 || (st.mode & 0o022) !== 0) {
-        if (!(st.isDirectory() && (st.mode & 0o1000) && st.uid === 0 && cur !== path.resolve(p))) return cur;
-      }
-    } catch {
-      return undefined;
-    }
-    const up = path.dirname(cur);
-    if (up === cur) return undefined;
-    cur = up;
-  }
-}
-
 function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions): void {
   const ifs = opts.checkInterfaces === false ? undefined : interfaceNames();
   let missingIf = false;
@@ -129,47 +102,21 @@ function validate(cfg: KeepalivedConfig, d: Diagnostics, opts: ParseOptions): vo
   if (missingIf) d.warn('E_CONFIG_REFERENCE', cfg.files[0] ?? '', 0, 'Non-existent interface specified in configuration');
 
   if (opts.checkScripts === false) return;
-  const scripts: { cmd: NotifyCommand; file: string; line: number; what: string }[] = [];
-  const add = (c: NotifyCommand | undefined, file: string, line: number, what: string): void => { if (c) scripts.push({ cmd: c, file, line, what }); };
-  for (const s of Object.values(cfg.vrrpScripts)) add(s.script, s.file, s.line, `vrrp_script ${s.name}`);
-  for (const vi of cfg.vrrpInstances) for (const k of ['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify', 'notifyDeleted', 'notifyMasterRxLowerPri'] as const) add(vi[k], vi.file, vi.line, `(${vi.name}) ${k}`);
-  for (const g of cfg.vrrpSyncGroups) for (const k of ['notifyMaster', 'notifyBackup', 'notifyFault', 'notifyStop', 'notify'] as const) add(g[k], g.file, g.line, `sync group ${g.name} ${k}`);
-  for (const vs of cfg.virtualServers) {
-    add(vs.quorumUp, vs.file, vs.line, 'quorum_up');
-    add(vs.quorumDown, vs.file, vs.line, 'quorum_down');
-    for (const rs of vs.realServers) {
-      add(rs.notifyUp, rs.file, rs.line, 'notify_up');
-      add(rs.notifyDown, rs.file, rs.line, 'notify_down');
-      for (const c of rs.checkers) add(c.miscPath, c.file, c.line, 'MISC_CHECK misc_path');
-    }
-  }
-  let found = 0;
-  for (const s of scripts) {
-    const p = resolveScript(s.cmd.argv[0]);
-    if (!p) {
-      d.warn('E_CONFIG_REFERENCE', s.file, s.line, `${s.what}: Cannot find script ${s.cmd.argv[0]} - disabling`);
-      continue;
-    }
-    found++;
-    if (cfg.globalDefs.enableScriptSecurity) {
-      const bad = insecure(p);
-      if (bad) {
-        d.add('error', 'E_CONFIG_SCRIPT_SECURITY', s.file, s.line, `Unsafe permissions found for script '${s.cmd.argv[0]}' - disabling.${bad !== p ? ` (${bad} is writable by a non-root user)` : ''}`);
-        // keepalived -t prints this line (its only output) for an insecure vrrp_script
-        if (s.what.startsWith('vrrp_script ')) d.add('warning', 'E_CONFIG_SCRIPT_SECURITY', s.file, s.line, `Disabling track script ${s.what.slice('vrrp_script '.length)} due to insecure`);
-      }
-    }
-  }
-  if (found > 0 && !cfg.globalDefs.enableScriptSecurity && process.getuid?.() === 0 && !cfg.globalDefs.scriptUser) {
-    d.add('error', 'E_CONFIG_SCRIPT_SECURITY', cfg.files[0] ?? '', 0, 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.');
-  }
+  // the daemon applies the same audit when it starts and reloads (one rule: actors/notifier/security.ts)
+  for (const l of auditConfigScripts(cfg).lines) d.add(l.severity, l.code, l.file, l.line, l.message);
 }
 
-/** keepalived -t exit status: 0 ok, 3 cannot run, 4 errors but will run, 5 script security. */
+/**
+ * keepalived -t exit status: 0 ok, 3 cannot run, 4 errors but will run; script security as keepalived
+ * 2.2.7: 6 for its SECURITY VIOLATION (scripts without enable_script_security, its highest config
+ * error), 5 for a script it disabled (a general config error).
+ */
 export function configTestExitCode(r: ParseResult): number {
   if (r.fatal) return 3;
-  if (r.diagnostics.some((x) => x.code === 'E_CONFIG_SCRIPT_SECURITY')) return 5;
-  if (r.diagnostics.some((x) => x.severity === 'error')) return 4;
+  const errors = r.diagnostics.filter((x) => x.severity === 'error');
+  if (errors.some((x) => x.code === 'E_CONFIG_SCRIPT_SECURITY')) return 6;
+  if (errors.some((x) => x.code === 'E_CONFIG_SCRIPT_INSECURE')) return 5;
+  if (errors.length > 0) return 4;
   return 0;
 }
 

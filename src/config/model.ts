@@ -451,6 +451,7 @@ export type ConfigErrorCode =
   | 'E_CONFIG_MISSING'
   | 'E_CONFIG_REFERENCE'
   | 'E_CONFIG_SCRIPT_SECURITY'
+  | 'E_CONFIG_SCRIPT_INSECURE'
   | 'E_CONFIG_FILE';
 
 export interface Diagnostic {

@@ -793,6 +793,7 @@ export class ConfigBuilder {
       if (b.args[1] !== undefined) vs.port = this.int(b, 1, 0, 65535);
     }
     const where = `virtual_server ${b.args.join(' ')}`;
+    let protocolSet = false;
     for (const n of b.children ?? []) {
       switch (n.keyword) {
         case 'delay_loop': vs.delayLoop = this.secs(n, 0, 0.000001, 4294) ?? vs.delayLoop; break;
@@ -805,7 +806,7 @@ export class ConfigBuilder {
         }
         case 'protocol': {
           const p = (n.args[0] ?? '').toUpperCase();
-          if (p === 'TCP' || p === 'UDP' || p === 'SCTP') vs.protocol = p;
+          if (p === 'TCP' || p === 'UDP' || p === 'SCTP') { vs.protocol = p; protocolSet = true; }
           else this.d.error('E_CONFIG_SYNTAX', n.file, n.line, `protocol: expected TCP|UDP|SCTP, got '${n.args[0] ?? ''}'`);
           if (vs.fwmark !== undefined) this.d.warn('E_CONFIG_SYNTAX', n.file, n.line, `Warning: Virtual server FWM ${vs.fwmark}: protocol specified for fwmark - protocol will be ignored`);
           break;
@@ -833,6 +834,11 @@ export class ConfigBuilder {
           if (VS_EXTRA.has(n.keyword)) this.extra(vs.extra, n);
           else this.unknown(n, where);
       }
+    }
+    if (!protocolSet && vs.fwmark === undefined) {
+      // keepalived 2.2.7 (check_data.c): the kernel takes protocol 0 as UDP, so keepalived sets UDP explicitly
+      this.d.warn('E_CONFIG_SYNTAX', b.file, b.line, `Virtual server ${where.slice('virtual_server '.length)}: no protocol set - defaulting to UDP`);
+      vs.protocol = 'UDP';
     }
     return vs;
   }

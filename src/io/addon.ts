@@ -33,6 +33,11 @@ export interface NativeAddon {
   PacketSocket: new (ifname: string) => NativePacketSocket;
   Vrrp6Receiver: new (ifname: string, group: string | null, cb: Vrrp6Callback) => NativeVrrp6Receiver;
   interfaceInfo(ifname: string): { ifindex: number; mac: string };
+  /** native/signals.cc: catch these signals (real-time ones too) and call onSignal on the main loop */
+  installSignals(signums: number[], onSignal: (signo: number) => void): void;
+  signalRange(): { min: number; max: number };
+  /** one datagram to a unix socket path ('@' = abstract namespace); throws E_IO_NOTIFY */
+  sdNotify(path: string, message: string): void;
 }
 
 let cached: NativeAddon | undefined;

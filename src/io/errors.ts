@@ -10,7 +10,10 @@ const IO_CODES = [
   'E_IO_ARG', // a bad argument (address, interface name, frame)
   'E_IO_NO_INTERFACE', // the interface does not exist
   'E_IO_ADDON', // build/Release/kts_packet.node is missing or does not load
+  'E_IO_SIGNAL', // a signal handler could not be installed
+  'E_IO_NOTIFY', // a datagram to $NOTIFY_SOCKET could not be sent
   'E_NETLINK', // an rtnetlink request was rejected or the netlink socket failed
+  'E_IPVS_UNAVAILABLE', // the kernel has no IPVS (generic netlink family "IPVS" absent)
 ] as const;
 export type IoErrorCode = (typeof IO_CODES)[number];
 const isIoCode = (c: unknown): c is IoErrorCode => (IO_CODES as readonly unknown[]).includes(c);

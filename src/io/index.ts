@@ -46,6 +46,8 @@ export {
 } from './netlink-route';
 export { getIfSysctl, setIfSysctl } from './sysctl';
 export { closeNetlink } from './netlink';
+export { catchSignals, caughtSignals, realtimeRange, setSignalHandler, type SignalHandler } from './signals';
+export { SdNotifier, type SdNotifierOptions } from './sd-notify';
 export {
   NftFirewall,
   nftSettings,
@@ -54,3 +56,26 @@ export {
   type NftSettings,
   type NftVip,
 } from './nftables';
+export {
+  ipvsAvailable,
+  ipvsCounters,
+  closeIpvs,
+  listServices,
+  listDests,
+  readTable,
+  addService,
+  editService,
+  delService,
+  addDest,
+  editDest,
+  delDest,
+  flushIpvs,
+  getTimeouts,
+  setTimeouts,
+  ipvsInfo,
+  startSyncDaemon,
+  stopSyncDaemon,
+  listSyncDaemons,
+  type IpvsTableEntry,
+  type IpvsCounters,
+} from './ipvs';

@@ -10,6 +10,7 @@ import { IoError, toIoError } from './errors';
 import { addressInfo, type AddressInfo, linkNames, listAddresses } from './netlink-addr';
 import { linkAddress, macToBytes, MSG, nlRequest } from './netlink';
 import { interfaceInfo } from './packet-socket';
+import { nlattr } from '../protocol/nlattr';
 
 export interface LinkState {
   ifindex: number;
@@ -131,15 +132,6 @@ export function watchAddresses(cb: (ev: AddressEvent) => void): Watcher {
 
 export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru';
 const MACVLAN_MODES: Record<MacvlanMode, number> = { private: 1, vepa: 2, bridge: 4, passthru: 8 };
-
-function nlattr(type: number, payload: Buffer): Buffer {
-  const len = 4 + payload.length;
-  const b = Buffer.alloc((len + 3) & ~3);
-  b.writeUInt16LE(len, 0);
-  b.writeUInt16LE(type, 2);
-  payload.copy(b, 4);
-  return b;
-}
 
 function u32(n: number): Buffer {
   const b = Buffer.alloc(4);

@@ -37,32 +37,41 @@ export function closeNetlink(): void {
 }
 
 const REQUEST_TIMEOUT_MS = 5_000;
-let queue: Promise<unknown> = Promise.resolve();
 
 /**
- * Runs one netlink request on the shared socket, turning its rejection into IoError E_NETLINK
- * (errno name kept). Requests are serialized: the kernel allows one dump per socket at a time
- * (a second one fails with EBUSY), and VIP changes are few. A request that gets no answer within
- * 5 s rejects with errno ETIMEDOUT so it cannot block the queue.
+ * A queue of netlink requests run one at a time: the kernel allows one dump per socket at a time
+ * (a second one fails with EBUSY), and our requests are few. A request that gets no answer within
+ * 5 s rejects with errno ETIMEDOUT so it cannot block the queue; a rejection becomes an IoError
+ * E_NETLINK with its errno name (an IoError passes unchanged).
  */
-export function nlRequest<T>(what: string, fn: (s: RtNetlinkSocket) => Promise<T>): Promise<T> {
-  const run = async (): Promise<T> => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new IoError('E_NETLINK', `${what}: no answer`, 'ETIMEDOUT')), REQUEST_TIMEOUT_MS);
-        timer.unref();
-      });
-      return await Promise.race([fn(nl()), timeout]);
-    } catch (e) {
-      throw toIoError('E_NETLINK', what, e);
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
+export function requestQueue(): <T>(what: string, fn: () => Promise<T>) => Promise<T> {
+  let queue: Promise<unknown> = Promise.resolve();
+  return <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    const run = async (): Promise<T> => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new IoError('E_NETLINK', `${what}: no answer`, 'ETIMEDOUT')), REQUEST_TIMEOUT_MS);
+          timer.unref();
+        });
+        return await Promise.race([fn(), timeout]);
+      } catch (e) {
+        throw toIoError('E_NETLINK', what, e);
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+    };
+    const p = queue.then(run, run);
+    queue = p.catch(() => undefined);
+    return p;
   };
-  const p = queue.then(run, run);
-  queue = p.catch(() => undefined);
-  return p;
+}
+
+const rtQueue = requestQueue();
+
+/** Runs one rtnetlink request on the shared socket, in the queue above. */
+export function nlRequest<T>(what: string, fn: (s: RtNetlinkSocket) => Promise<T>): Promise<T> {
+  return rtQueue(what, () => fn(nl()));
 }
 
 export const AF_INET = 2;

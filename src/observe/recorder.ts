@@ -5,10 +5,10 @@
  * blamed), notifier failures (warn/error log requests of notify, FIFO and SMTP actors) and the
  * main loop's lag. It listens to the supervisor's events; it never changes what the daemon does.
  */
-import type { Supervisor, ActorOut, RestartEvent, FaultEvent, HostTerminatedEvent } from '../supervisor';
+import type { Supervisor, RestartEvent, FaultEvent, HostTerminatedEvent } from '../supervisor';
 import { reasonClass, TRANSITIONS_KEPT, type ObsRecords, type ObsTransition } from './view';
 
-const NOTIFIER = /^notif(y|ier)|fifo|smtp/;
+const NOTIFIER = /^notify|fifo|smtp/;
 
 export class ObsRecorder implements ObsRecords {
   readonly transitions = new Map<string, ObsTransition[]>();
@@ -22,7 +22,7 @@ export class ObsRecorder implements ObsRecords {
 
   /** `onChange(urgent)`: urgent when an actor was given up (the view should go out at once). */
   constructor(private readonly sup: Supervisor, private readonly onChange: (urgent: boolean) => void = () => undefined, private readonly now: () => number = Date.now) {
-    sup.on('out', this.onOut);
+    sup.on('started', this.onStarted);
     sup.on('restart', this.onRestart);
     sup.on('fault', this.onFault);
     sup.on('host-terminated', this.onHostTerminated);
@@ -40,7 +40,7 @@ export class ObsRecorder implements ObsRecords {
 
   close(): void {
     clearInterval(this.lagTimer);
-    this.sup.off('out', this.onOut);
+    this.sup.off('started', this.onStarted);
     this.sup.off('restart', this.onRestart);
     this.sup.off('fault', this.onFault);
     this.sup.off('host-terminated', this.onHostTerminated);
@@ -56,22 +56,21 @@ export class ObsRecorder implements ObsRecords {
     return t;
   }
 
-  private readonly onOut = (o: ActorOut): void => {
-    this.kinds.set(o.id, o.kind);
-    const m = o.msg as { type?: string; level?: string; fields?: { code?: string } } | null;
-    if (!m) return;
-    if (o.kind === 'vrrp') {
-      this.onChange(false); // counters moved; transitions come through transition()
-      return;
-    }
-    if (m.type === 'log' && (m.level === 'error' || m.level === 'warn') && NOTIFIER.test(o.kind)) {
-      const kind = /smtp/.test(o.kind) ? 'smtp' : /fifo/.test(o.kind) ? 'fifo' : 'notify';
-      const code = m.fields?.code ?? 'E_UNKNOWN';
-      const k = (this.notifyFailures[kind] ??= {});
-      k[code] = (k[code] ?? 0) + 1;
-      this.onChange(false);
-    }
+  private readonly onStarted = (e: { id: string; kind: string }): void => {
+    this.kinds.set(e.id, e.kind);
   };
+
+  /** A monitor or notifier actor logged a line (ScriptJobs): a notifier's warning or error is a failure. */
+  actorLog(actor: string, level: string, fields: Record<string, unknown>): void {
+    if (level !== 'warn' && level !== 'error') return;
+    const kind = this.kinds.get(actor) ?? actor;
+    if (!NOTIFIER.test(kind)) return;
+    const k = /smtp/.test(kind) ? 'smtp' : /fifo/.test(kind) ? 'fifo' : 'notify';
+    const code = typeof fields.code === 'string' ? fields.code : 'E_UNKNOWN';
+    const m = (this.notifyFailures[k] ??= {});
+    m[code] = (m[code] ?? 0) + 1;
+    this.onChange(false);
+  }
 
   private readonly onRestart = (e: RestartEvent): void => {
     const r = this.restarts.get(e.id) ?? { kind: e.kind, byReason: {} };

@@ -13,3 +13,9 @@ export { Ipv6Header, Ipv6DropReason, decodeIpv6, encodeIpv6 } from './ipv6';
 export { EthernetFrame, decodeEthernet, encodeEthernet, multicastMac, ETHERTYPE_IPV4, ETHERTYPE_ARP, ETHERTYPE_IPV6 } from './ethernet';
 export { ArpPacket, gratuitousArp, decodeArp } from './arp';
 export { NeighborAdvert, unsolicitedNa, unsolicitedNaFrame, decodeNa, decodeNaFrame, ICMPV6, ND_NEIGHBOR_ADVERT } from './ndisc';
+export {
+  IPVS_GENL_NAME, IPVS_GENL_VERSION, IpvsCmd, IpvsCmdName, SvcFlag, IpvsProtocol, FwdMethod, TunnelType, ServiceKey,
+  IpvsService, IpvsDest, IpvsDaemon, IpvsTimeouts, IpvsDecoded, IpvsDropReason, encodeService, encodeServiceKey,
+  encodeDest, encodeDaemonStart, encodeDaemonStop, encodeTimeouts, decodeService, decodeDest, decodeDaemon,
+  decodeTimeouts, decodeInfo, serviceKeyText, serviceKeyOf, sameServiceKey, hostPort,
+} from './ipvs';

@@ -1,21 +1,21 @@
 /** Public surface of the actor runtime (STYLE.md §6): import from here, not from the files. */
 import { request, DEFAULT_CONTROL_SOCKET, type ControlResponse } from './control';
 import { KtsError } from '../util/errors';
-import type { ActorState, HostState, SupervisorStats } from './supervisor';
+import type { ActorState, HostState, SupervisorStats } from './types';
 
 export { Supervisor } from './supervisor';
+export type { SupervisorOptions } from './supervisor';
 export type {
-  SupervisorOptions, ActorKindSpec, ActorStatus, ActorState, HostState, SupervisorState, SupervisorStats,
-  SupervisorEvents, ActorOut, RestartEvent, FaultEvent, HostTerminatedEvent, ActorErrorInfo,
-} from './supervisor';
+  ActorStatus, ActorState, HostState, SupervisorState, SupervisorStats, SupervisorEvents, RestartEvent, FaultEvent,
+  HostTerminatedEvent, ActorErrorInfo,
+} from './types';
+export type { ActorKind } from '../actors/runtime';
 export { place, maxHosts, DEFAULT_PLACEMENT } from './placement';
 export type { Pool, PlacementConfig, HostLoad, Placement } from './placement';
 export { decideRestart, DEFAULT_RESTART_POLICY } from './policy';
 export type { RestartPolicy, RestartDecision } from './policy';
 export { ControlServer, DEFAULT_CONTROL_SOCKET, request } from './control';
 export type { ControlHandlers, ControlResponse } from './control';
-export { JobPool, runJob, runTask, closeJobs } from './jobs';
-export type { ScriptJob, JobResult, JobPoolOptions } from './jobs';
 export type { FaultKind } from './messages';
 
 export interface DumpStateOptions {

@@ -18,20 +18,14 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../util/log';
 import { log as rootLog } from '../util/log';
 import { KtsError } from '../util/errors';
-import { monoNow } from '../actors/runtime';
+import { monoNow, type ActorKind } from '../actors/runtime';
 import { Host } from './host';
 import { place, DEFAULT_PLACEMENT, type Pool, type PlacementConfig } from './placement';
 import { decideRestart, validatePolicy, DEFAULT_RESTART_POLICY, type RestartPolicy } from './policy';
 import { unpackValue, type FaultKind, type FromHost, type TimerTable, type ToHost } from './messages';
-
-export type ActorStatus = 'starting' | 'running' | 'restarting' | 'fault' | 'stopped';
-
-export interface ActorKindSpec {
-  /** Path of a module exporting `actor: ActorModule` (resolved with require.resolve at register()). */
-  module: string;
-  pool: Pool;
-  restartPolicy?: RestartPolicy;
-}
+import type {
+  ActorStatus, ActorErrorInfo, ActorState, HostState, SupervisorStats, SupervisorState, SupervisorEvents, RestartEvent,
+} from './types';
 
 export interface SupervisorOptions {
   /** Heartbeat period (ms). Default 100. */
@@ -53,74 +47,14 @@ export interface SupervisorOptions {
   hostResourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; stackSizeMb?: number };
 }
 
-export interface ActorErrorInfo { reason: string; message: string; at: string }
-
-export interface ActorState {
-  id: string;
-  kind: string;
+interface Kind {
+  name: string;
+  module: string;
   pool: Pool;
-  host: string | null;
-  state: ActorStatus;
-  restarts: number;
-  lastError: ActorErrorInfo | null;
-  /** ms since the current incarnation started running; 0 when not running */
-  uptimeMs: number;
-  /** messages waiting for the actor (supervisor buffer + host mailbox as of the last heartbeat) */
-  mailbox: number;
-  snapshot: unknown;
-  timers: TimerTable;
+  policy: RestartPolicy;
+  /** where the kind's actors' messages go (its `Out`, as the module's defineActor declares it) */
+  onOut: (id: string, msg: unknown) => void;
 }
-
-export interface HostState {
-  id: string;
-  pool: Pool;
-  actors: number;
-  handled: number;
-  dropped: Record<string, number>;
-  heapUsed: number;
-  lastPongAgoMs: number | null;
-}
-
-export interface SupervisorStats {
-  actors: number;
-  hosts: number;
-  spawned: number;
-  restarts: number;
-  faults: number;
-  hostsStarted: number;
-  hostsTerminated: number;
-  messagesIn: number;
-  messagesOut: number;
-  /** Malformed/unknown messages dropped, by reason, at the supervisor. */
-  droppedAtSupervisor: Record<string, number>;
-  /** Same, summed over live hosts (as of their last heartbeat). */
-  droppedAtHosts: Record<string, number>;
-  /** crash → running again, over the last 1,000 restarts */
-  restartLatencyMs: { count: number; p50: number | null; p99: number | null };
-  recentRestarts: RestartEvent[];
-}
-
-export interface SupervisorState {
-  actors: ActorState[];
-  hosts: HostState[];
-  stats: SupervisorStats;
-}
-
-export interface ActorOut { id: string; kind: string; msg: unknown }
-export interface RestartEvent { id: string; kind: string; reason: string; attempt: number; delayMs: number; at: string }
-export interface FaultEvent { id: string; kind: string; reason: string; restarts: number }
-export interface HostTerminatedEvent { host: string; pool: Pool; reason: string; actors: string[]; blamed: string | null }
-
-export interface SupervisorEvents {
-  out: [ActorOut];
-  started: [{ id: string; kind: string; restarts: number }];
-  restart: [RestartEvent];
-  fault: [FaultEvent];
-  stopped: [{ id: string; kind: string }];
-  'host-terminated': [HostTerminatedEvent];
-}
-
-interface Kind { name: string; module: string; pool: Pool; policy: RestartPolicy }
 
 interface Rec {
   id: string;
@@ -191,23 +125,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.watchdog.unref();
   }
 
-  register(kind: string, spec: ActorKindSpec): void {
+  /** Register an actor kind; every message its actors send goes to `onOut` (one handler per kind). */
+  register<Init, In, Out>(kind: ActorKind<Init, In, Out>, onOut: (id: string, msg: NoInfer<Out>) => void): void {
     let module: string;
     try {
-      module = require.resolve(spec.module);
+      module = require.resolve(kind.module);
     } catch {
-      throw new KtsError('E_ACTOR_MODULE', `actor kind ${kind}: module not found: ${spec.module}`);
+      throw new KtsError('E_ACTOR_MODULE', `actor kind ${kind.name}: module not found: ${kind.module}`);
     }
-    const policy = spec.restartPolicy ?? this.defaultPolicy;
+    const policy = kind.restartPolicy ?? this.defaultPolicy;
     const bad = validatePolicy(policy);
-    if (bad) throw new KtsError('E_RESTART_POLICY', `actor kind ${kind}: ${bad}`);
-    this.kinds.set(kind, { name: kind, module, pool: spec.pool, policy });
+    if (bad) throw new KtsError('E_RESTART_POLICY', `actor kind ${kind.name}: ${bad}`);
+    // the host decoded the message from what an actor of this kind sent: its module's Out
+    this.kinds.set(kind.name, { name: kind.name, module, pool: kind.pool, policy, onOut: onOut as (id: string, msg: unknown) => void });
   }
 
-  spawn(id: string, kind: string, init: unknown): void {
+  spawn<Init>(id: string, kind: ActorKind<Init, unknown, unknown>, init: NoInfer<Init>): void {
     if (this.closed) throw new KtsError('E_SUPERVISOR_CLOSED', 'supervisor is shut down');
-    const k = this.kinds.get(kind);
-    if (!k) throw new KtsError('E_ACTOR_KIND', `unknown actor kind ${kind}`);
+    const k = this.kinds.get(kind.name);
+    if (!k) throw new KtsError('E_ACTOR_KIND', `unknown actor kind ${kind.name}`);
     const old = this.actors.get(id);
     if (old && old.status !== 'stopped' && old.status !== 'fault') throw new KtsError('E_ACTOR_EXISTS', `actor ${id} already exists`);
     if (old) this.bySlot.delete(old.slot);
@@ -221,11 +157,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.startOnHost(rec);
   }
 
-  /** Deliver a message to an actor. Returns false (and counts) when the actor does not exist or is stopped/FAULT. */
-  send(id: string, msg: unknown): boolean {
+  /**
+   * Deliver a message to actor `id` of `kind`. Returns false (and counts) when the actor does not
+   * exist, is of another kind, or is stopped/FAULT.
+   */
+  send<In>(kind: ActorKind<unknown, In, unknown>, id: string, msg: NoInfer<In>): boolean {
     const rec = this.actors.get(id);
     if (!rec || rec.status === 'stopped' || rec.status === 'fault') {
       this.drop(rec ? `send-to-${rec.status}` : 'send-to-unknown-actor');
+      return false;
+    }
+    if (rec.kind.name !== kind.name) {
+      this.drop('send-to-wrong-kind', id);
       return false;
     }
     this.counters.messagesIn++;
@@ -441,7 +384,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         return;
       case 'out':
         this.counters.messagesOut++;
-        this.emit('out', { id: rec.id, kind: rec.kind.name, msg: m.msg });
+        rec.kind.onOut(rec.id, m.msg);
         return;
       case 'snapshot':
         rec.snapshot = m.snap;

@@ -64,17 +64,13 @@ test('--dump-state (json and text) documents actors and VRRP instances; SIGUSR1/
       assert.equal(none.code, 2);
       assert.match(none.stderr, /E_CONTROL_NO_DAEMON/);
 
-      // SIGUSR1 → data file, SIGUSR2 → stats file
+      // SIGUSR1 → data file, SIGUSR2 → stats file, in keepalived's text layouts (test/e2e/daemon-signals.test.ts compares them with keepalived's)
       c.signal('SIGUSR1');
-      const data = await until('data file', async () => existsSync(dataFile) && JSON.parse(readFileSync(dataFile, 'utf8')), 5_000);
-      assert.equal(instanceOf(data, 'VI_1').state, 'MASTER');
-      assert.equal(actorOf(data, 'vrrp:VI_1').kind, 'vrrp');
+      const data = await until('data file', async () => existsSync(dataFile) && readFileSync(dataFile, 'utf8'), 5_000);
+      assert.match(data, /^ VRRP Instance = VI_1\n {3}VRRP Version = 2\n {3}State = MASTER$/m);
       c.signal('SIGUSR2');
-      const stats = await until('stats file', async () => existsSync(statsFile) && JSON.parse(readFileSync(statsFile, 'utf8')), 5_000);
-      assert.equal(typeof stats.supervisor.restarts, 'number');
-      assert.ok(stats.instances.VI_1, JSON.stringify(stats));
-      assert.equal(typeof stats.daemon.txAdverts, 'number');
-      assert.ok(stats.daemon.txAdverts > 0);
+      const stats = await until('stats file', async () => existsSync(statsFile) && readFileSync(statsFile, 'utf8'), 5_000);
+      assert.match(stats, /^VRRP Instance: VI_1\n {2}Advertisements:\n {4}Received: \d+\n {4}Sent: [1-9]\d*$/m);
 
       // not root: the kernel refuses connect() on the 0600 socket (the directory itself is made traversable)
       chmodSync(dirname(c.controlSocket), 0o755);

@@ -12,47 +12,20 @@ import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } fro
 import { dumpLogs } from '../helpers/e2e';
 import { actorOf, adverts, dropsByReason, dumpState, instanceOf, sleep, until, watchAddress, type DumpedState } from '../helpers/bench-daemon';
 import { encodeVrrp } from '../../src/protocol/vrrp';
-import { mulberry32 } from '../helpers/prng';
+import { mulberry32, testSeed } from '../helpers/prng';
+import { sendRawVrrp } from '../helpers/raw-vrrp';
 
 const VIP = '192.0.2.100';
 const GROUP = '224.0.0.18';
 
 /**
- * The random datagrams come from a seeded PRNG (mulberry32), so a failing run can be replayed:
- * the seed is printed in every assertion message about them; rerun with KTS_FUZZ_SEED=<seed>.
+ * The random datagrams come from a seeded PRNG (mulberry32), so a failing run can be replayed: the
+ * test prints its seed (and every assertion message about them names it); rerun with TEST_SEED=<seed>.
  */
-const SEED = (process.env.KTS_FUZZ_SEED !== undefined ? Number(process.env.KTS_FUZZ_SEED) : Date.now()) >>> 0;
 function seededBytes(rand: () => number, n: number): Buffer {
   const b = Buffer.alloc(n);
   for (let i = 0; i < n; i++) b[i] = Math.floor(rand() * 256);
   return b;
-}
-
-/**
- * Sends raw IPv4 protocol-112 datagrams from `host` to 224.0.0.18 on eth0 with IP_HDRINCL, so the
- * TTL is ours to choose. Input: one `TTL HEX` line per datagram (HEX = the VRRP payload).
- */
-const SENDER = `
-import socket, struct, sys
-src = socket.inet_aton(sys.argv[1]); dst = socket.inet_aton(sys.argv[2])
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
-s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b'eth0')
-n = 0
-for line in sys.stdin:
-    line = line.split()
-    if not line: continue
-    ttl = int(line[0]); body = bytes.fromhex(line[1]) if len(line) > 1 else b''
-    hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0xc0, 20 + len(body), 0, 0, ttl, 112, 0, src, dst)
-    s.sendto(hdr + body, (sys.argv[2], 0)); n += 1
-print(n)
-`;
-
-async function sendRaw(host: Host, packets: { ttl: number; payload: Buffer }[]): Promise<void> {
-  const input = packets.map((p) => `${p.ttl} ${p.payload.toString('hex')}`).join('\n') + '\n';
-  const r = await host.exec(['python3', '-c', SENDER, host.ip4, GROUP], { input, timeoutMs: 10_000 });
-  assert.equal(r.code, 0, `raw sender failed: ${r.stderr}`);
-  assert.equal(Number(r.stdout.trim()), packets.length);
 }
 
 const totalDrops = (s: DumpedState): number => Object.values(dropsByReason(s)).reduce((a, b) => a + b, 0);
@@ -89,7 +62,7 @@ test('RFC 3768 §7.1 receive checks: malformed adverts from a third host are dro
       };
       const cap = await lab.capture('vrrp');
       const before = await Promise.all([dumpState(a), dumpState(b)]);
-      await sendRaw(h3!, Object.values(cases));
+      await sendRawVrrp(h3!, Object.values(cases));
       // every daemon on the LAN receives the multicast datagrams: each counts one drop per reason
       const mid = await Promise.all([a, b].map((d, k) => until(`${d.host.name} counted 9 drops`, async () => {
         const s = await dumpState(d);
@@ -109,10 +82,11 @@ test('RFC 3768 §7.1 receive checks: malformed adverts from a third host are dro
       }
 
       // 200 datagrams of seeded random bytes (0..80 bytes), TTL 255
-      const rand = mulberry32(SEED);
+      const seed = testSeed(t);
+      const rand = mulberry32(seed);
       const junk = Array.from({ length: 200 }, () => ({ ttl: 255, payload: seededBytes(rand, Math.floor(rand() * 81)) }));
-      const seedNote = `random datagrams from KTS_FUZZ_SEED=${SEED}`;
-      await sendRaw(h3!, junk);
+      const seedNote = `random datagrams from TEST_SEED=${seed}`;
+      await sendRawVrrp(h3!, junk);
       const end = await Promise.all([a, b].map((d, k) => until(`${d.host.name} counted 209 drops (${seedNote})`, async () => {
         const s = await dumpState(d);
         return totalDrops(s) - totalDrops(before[k]!) >= 209 ? s : null;

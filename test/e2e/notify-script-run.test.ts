@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runScript, runOk } from '../../src/actors/monitor/script';
-import { execNotifies, notifyInvocations, splitCommandLine } from '../../src/actors/notifier/notify';
+import { splitCommand } from '../../src/config';
 import { lookupUser } from '../../src/actors/notifier/security';
 
 function tmp(): string {
@@ -79,7 +79,7 @@ test('scripts get their arguments verbatim (no shell), exit codes are reported, 
   const dir = tmp();
   try {
     const s = script(dir, 'args.sh', `for a in "$@"; do echo "$a"; done > ${dir}/out\numask > ${dir}/umask\nexit 3`);
-    const r = await runScript({ argv: splitCommandLine(`${s} 'a b' '$HOME' ';rm -rf /'`), timeoutMs: 2000 });
+    const r = await runScript({ argv: splitCommand(`${s} 'a b' '$HOME' ';rm -rf /'`), timeoutMs: 2000 });
     assert.equal(r.code, 3);
     assert.equal(runOk(r), false);
     assert.equal(fs.readFileSync(path.join(dir, 'out'), 'utf8'), 'a b\n$HOME\n;rm -rf /\n');
@@ -100,25 +100,6 @@ test('script_user: the script runs as the configured user', async () => {
     assert.ok(runOk(r), JSON.stringify(r));
     assert.equal(fs.readFileSync(path.join(dir, 'uid'), 'utf8').trim(), String(nobody.uid));
     assert.equal(fs.statSync(path.join(dir, 'uid')).uid, nobody.uid);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('notify: the specific and the generic script run concurrently', async () => {
-  const dir = tmp();
-  try {
-    const m = script(dir, 'm.sh', `date +%s%N > ${dir}/m.start\nsleep 0.6`);
-    const g = script(dir, 'g.sh', `date +%s%N > ${dir}/g.start\nsleep 0.6`);
-    const inv = notifyInvocations({ notifyMaster: { raw: m, argv: [m] }, notify: { raw: g, argv: [g] } }, 'INSTANCE', 'VI_1', 'MASTER', 100);
-    const t0 = Date.now();
-    const res = await execNotifies(inv);
-    const took = Date.now() - t0;
-    assert.ok(res.every(runOk), JSON.stringify(res));
-    assert.ok(took < 1100, `both ran in ${took} ms (sequential would be ≥ 1200)`);
-    const ms = Number(BigInt(fs.readFileSync(path.join(dir, 'm.start'), 'utf8').trim()) / 1_000_000n);
-    const gs = Number(BigInt(fs.readFileSync(path.join(dir, 'g.start'), 'utf8').trim()) / 1_000_000n);
-    assert.ok(Math.abs(ms - gs) < 400, `started ${Math.abs(ms - gs)} ms apart`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

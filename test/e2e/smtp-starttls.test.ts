@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { MailQueue, instanceAlert, smtpErrorCode, type SmtpConfig } from '../../src/actors/notifier/smtp';
-import { smtpConfigOf } from '../../src/vrrp/notify-dispatch';
+import { smtpConfigOf } from '../../src/daemon/notify-dispatch';
 import { parseConfig } from '../../src/config';
 
 interface Received { secure: boolean; subject: string }

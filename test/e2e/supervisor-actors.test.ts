@@ -1,63 +1,78 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
+import { EventEmitter } from 'node:events';
 import { Packr } from 'msgpackr';
-import { Supervisor, type ActorOut, type SupervisorOptions } from '../../src/supervisor';
+import { Supervisor, type ActorKind, type SupervisorOptions } from '../../src/supervisor';
+import { counterKind, tickerKind } from '../helpers/fixture-kinds';
 import { pino } from 'pino';
 
 const FIX = path.join(__dirname, '..', 'fixtures', 'actors');
 const quiet = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What an actor sent, as the handler its kind was registered with received it. */
+interface Out { id: string; msg: unknown }
+const outputs = new WeakMap<Supervisor, EventEmitter<{ out: [Out] }>>();
+const outs = (s: Supervisor): EventEmitter<{ out: [Out] }> => outputs.get(s)!;
+
 function make(opts: SupervisorOptions = {}): Supervisor {
-  return new Supervisor({ log: quiet, hostLogLevel: 'silent', ...opts });
+  const s = new Supervisor({ log: quiet, hostLogLevel: 'silent', ...opts });
+  outputs.set(s, new EventEmitter());
+  return s;
 }
 
-/** Resolve with the first `out` event matching `pred` (rejects after timeoutMs). */
-function waitOut(s: Supervisor, pred: (e: ActorOut) => boolean, timeoutMs = 3000): Promise<ActorOut> {
+/** Register a kind whose actors' output goes to `outs(s)`; returns the kind. */
+function reg<K extends ActorKind<unknown, unknown, unknown>>(s: Supervisor, kind: K): K {
+  s.register(kind, (id, msg) => outs(s).emit('out', { id, msg }));
+  return kind;
+}
+
+/** Resolve with the first output matching `pred` (rejects after timeoutMs). */
+function waitOut(s: Supervisor, pred: (e: Out) => boolean, timeoutMs = 3000): Promise<Out> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
-      s.off('out', f);
+      outs(s).off('out', f);
       reject(new Error('timed out waiting for actor output'));
     }, timeoutMs);
-    const f = (e: ActorOut): void => {
+    const f = (e: Out): void => {
       if (pred(e)) {
         clearTimeout(t);
-        s.off('out', f);
+        outs(s).off('out', f);
         resolve(e);
       }
     };
-    s.on('out', f);
+    outs(s).on('out', f);
   });
 }
-const msgOf = (e: ActorOut) => e.msg as { type: string; n?: number; snapshot?: { lastSeq: number } | null };
+const msgOf = (e: Out) => e.msg as { type: string; n?: number; snapshot?: { lastSeq: number } | null };
 
 test('an actor crashing 100 times in a row: host-mates miss no message, it resumes each time from its last snapshot', async () => {
   const s = make({ placement: { checkerThreads: 1 } });
   try {
-    s.register('counter', { module: path.join(FIX, 'counter.js'), pool: 'checker', restartPolicy: { maxRestarts: 1000, withinMs: 60_000, backoffMs: [0] } });
+    const counter = reg(s, counterKind('checker', { maxRestarts: 1000, withinMs: 60_000, backoffMs: [0] }));
     const mates = ['mate-1', 'mate-2'];
     const acks = new Map<string, number[]>(mates.map((m) => [m, []]));
     const gaps: unknown[] = [];
-    s.on('out', (e) => {
+    outs(s).on('out', (e) => {
       const m = msgOf(e);
       if (m.type === 'ack' && acks.has(e.id)) acks.get(e.id)!.push(m.n!);
       if (m.type === 'gap') gaps.push({ id: e.id, m });
     });
     const started = waitOut(s, (e) => e.id === 'victim' && msgOf(e).type === 'started');
-    s.spawn('victim', 'counter', {});
-    for (const m of mates) s.spawn(m, 'counter', {});
+    s.spawn('victim', counter, {});
+    for (const m of mates) s.spawn(m, counter, {});
     await started;
     assert.equal(new Set(s.state().actors.map((a) => a.host)).size, 1, 'all three share one host');
     let mateSeq = 0;
     for (let i = 1; i <= 100; i++) {
-      s.send('victim', { type: 'seq', n: i });
-      for (const m of mates) s.send(m, { type: 'seq', n: mateSeq + 1 });
+      s.send(counter, 'victim', { type: 'seq', n: i });
+      for (const m of mates) s.send(counter, m, { type: 'seq', n: mateSeq + 1 });
       mateSeq++;
       const back = waitOut(s, (e) => e.id === 'victim' && msgOf(e).type === 'started');
-      s.send('victim', { type: i % 2 ? 'crash' : 'crash-async' });
+      s.send(counter, 'victim', { type: i % 2 ? 'crash' : 'crash-async' });
       // host-mates keep receiving while the victim is down
-      for (const m of mates) s.send(m, { type: 'seq', n: mateSeq + 1 });
+      for (const m of mates) s.send(counter, m, { type: 'seq', n: mateSeq + 1 });
       mateSeq++;
       const e = await back;
       assert.deepEqual(msgOf(e).snapshot, { lastSeq: i, handled: i }, `restart ${i} resumes from the last snapshot`);
@@ -81,32 +96,32 @@ test('an actor crashing 100 times in a row: host-mates miss no message, it resum
 test('restart back-off follows the policy and the actor is declared FAULT past maxRestarts', async () => {
   const s = make();
   try {
-    s.register('counter', { module: path.join(FIX, 'counter.js'), pool: 'vrrp', restartPolicy: { maxRestarts: 3, withinMs: 10_000, backoffMs: [0, 60, 150] } });
+    const counter = reg(s, counterKind('vrrp', { maxRestarts: 3, withinMs: 10_000, backoffMs: [0, 60, 150] }));
     const restarts: { delayMs: number; attempt: number }[] = [];
     s.on('restart', (e) => restarts.push({ delayMs: e.delayMs, attempt: e.attempt }));
     const faults: string[] = [];
     s.on('fault', (e) => faults.push(e.id));
     let up = waitOut(s, (e) => msgOf(e).type === 'started');
-    s.spawn('flaky', 'counter', {});
+    s.spawn('flaky', counter, {});
     await up;
     const downFor: number[] = [];
     for (let i = 0; i < 3; i++) {
       up = waitOut(s, (e) => msgOf(e).type === 'started');
       const t0 = performance.now();
-      s.send('flaky', { type: 'crash' });
+      s.send(counter, 'flaky', { type: 'crash' });
       await up;
       downFor.push(performance.now() - t0);
     }
     assert.deepEqual(restarts, [{ delayMs: 0, attempt: 1 }, { delayMs: 60, attempt: 2 }, { delayMs: 150, attempt: 3 }]);
     assert.ok(downFor[1]! >= 60 && downFor[2]! >= 150, `down times ${downFor.map((x) => x.toFixed(0)).join(',')} respect the back-off`);
-    s.send('flaky', { type: 'crash' });
+    s.send(counter, 'flaky', { type: 'crash' });
     await sleep(100);
     assert.deepEqual(faults, ['flaky']);
     const a = s.state().actors.find((x) => x.id === 'flaky')!;
     assert.equal(a.state, 'fault');
     assert.equal(a.restarts, 3);
     assert.match(a.lastError!.reason, /told to crash/);
-    assert.equal(s.send('flaky', { type: 'seq', n: 1 }), false, 'a FAULT actor takes no messages');
+    assert.equal(s.send(counter, 'flaky', { type: 'seq', n: 1 }), false, 'a FAULT actor takes no messages');
   } finally {
     await s.shutdown();
   }
@@ -115,13 +130,13 @@ test('restart back-off follows the policy and the actor is declared FAULT past m
 test('a stray async error (in an actor\'s own timer) restarts only that actor', async () => {
   const s = make({ placement: { checkerThreads: 1 } });
   try {
-    s.register('counter', { module: path.join(FIX, 'counter.js'), pool: 'checker' });
+    const counter = reg(s, counterKind('checker'));
     const up = waitOut(s, (e) => e.id === 'b' && msgOf(e).type === 'started');
-    s.spawn('a', 'counter', {});
-    s.spawn('b', 'counter', {});
+    s.spawn('a', counter, {});
+    s.spawn('b', counter, {});
     await up;
     const back = waitOut(s, (e) => e.id === 'a' && msgOf(e).type === 'started');
-    s.send('a', { type: 'crash-stray' });
+    s.send(counter, 'a', { type: 'crash-stray' });
     await back;
     const st = s.state();
     assert.equal(st.actors.find((x) => x.id === 'a')!.restarts, 1);
@@ -137,18 +152,18 @@ test('a host in a busy loop is terminated; its actors run again within 2 heartbe
   const heartbeatMs = 100;
   const s = make({ heartbeatMs, enableFaultInjection: true, placement: { checkerThreads: 1 } });
   try {
-    s.register('counter', { module: path.join(FIX, 'counter.js'), pool: 'checker', restartPolicy: { maxRestarts: 5, withinMs: 60_000, backoffMs: [0] } });
-    s.register('ticker', { module: path.join(FIX, 'ticker.js'), pool: 'vrrp' });
+    const counter = reg(s, counterKind('checker', { maxRestarts: 5, withinMs: 60_000, backoffMs: [0] }));
+    const ticker = reg(s, tickerKind('vrrp'));
     const ticks: number[] = [];
-    s.on('out', (e) => {
+    outs(s).on('out', (e) => {
       if (e.id === 'tick' && msgOf(e).type === 'tick') ticks.push(performance.now());
     });
     const up = waitOut(s, (e) => e.id === 'mate' && msgOf(e).type === 'started');
-    s.spawn('tick', 'ticker', { periodMs: 20 });
-    s.spawn('victim', 'counter', {});
-    s.spawn('mate', 'counter', {});
+    s.spawn('tick', ticker, { periodMs: 20 });
+    s.spawn('victim', counter, {});
+    s.spawn('mate', counter, {});
     await up;
-    for (let i = 1; i <= 5; i++) s.send('victim', { type: 'seq', n: i });
+    for (let i = 1; i <= 5; i++) s.send(counter, 'victim', { type: 'seq', n: i });
     await waitOut(s, (e) => e.id === 'victim' && msgOf(e).n === 5);
     await sleep(300); // heartbeats flowing, ticker ticking
     const terminated = new Promise<{ at: number; blamed: string | null; actors: string[] }>((r) =>
@@ -187,8 +202,8 @@ test('a host in a busy loop is terminated; its actors run again within 2 heartbe
 test('timers survive a restart: the runtime re-arms a crashed actor\'s pending timers', async () => {
   const s = make({ enableFaultInjection: true });
   try {
-    s.register('ticker', { module: path.join(FIX, 'ticker.js'), pool: 'vrrp' });
-    s.spawn('tick', 'ticker', { periodMs: 30 });
+    const ticker = reg(s, tickerKind('vrrp'));
+    s.spawn('tick', ticker, { periodMs: 30 });
     await waitOut(s, (e) => msgOf(e).type === 'tick' && msgOf(e).n === 3);
     s.injectFault('tick', 'crash');
     // start() after a restart does not arm anything: only the re-armed table keeps it ticking
@@ -205,8 +220,8 @@ test('10,000 malformed or unknown messages at a host and at the supervisor are d
   // loaded machine (pings queue behind the flood); this test is about dropping, not the watchdog.
   const s = make({ hangAfterMs: 2000 });
   try {
-    s.register('counter', { module: path.join(FIX, 'counter.js'), pool: 'vrrp' });
-    s.spawn('a', 'counter', {});
+    const counter = reg(s, counterKind('vrrp'));
+    s.spawn('a', counter, {});
     await waitOut(s, (e) => msgOf(e).type === 'started');
     const p = new Packr({ useRecords: false });
     for (let i = 0; i < 10_000; i++) {
@@ -219,9 +234,9 @@ test('10,000 malformed or unknown messages at a host and at the supervisor are d
         default: s.postRawToHostOf('a', p.pack([1, 2, 3])); break;
       }
     }
-    s.send('a', { type: 'spam', count: 10_000 });
+    s.send(counter, 'a', { type: 'spam', count: 10_000 });
     const echo = waitOut(s, (e) => msgOf(e).type === 'echo');
-    s.send('a', { type: 'echo', t: 1 });
+    s.send(counter, 'a', { type: 'echo', t: 1 });
     await echo;
     await s.refresh();
     const st = s.stats();
@@ -235,14 +250,17 @@ test('10,000 malformed or unknown messages at a host and at the supervisor are d
   }
 });
 
-test('stop() calls the actor\'s stop and frees its host; spawn of an unknown kind is refused with a code', async () => {
+test('stop() calls the actor\'s stop and frees its host; spawn of an unknown kind is refused with a code, a message sent as another kind\'s is dropped', async () => {
   const s = make();
   try {
-    s.register('counter', { module: path.join(FIX, 'counter.js'), pool: 'vrrp' });
-    assert.throws(() => s.spawn('x', 'nope', {}), { code: 'E_ACTOR_KIND' });
-    assert.throws(() => s.register('bad', { module: path.join(FIX, 'missing.js'), pool: 'vrrp' }), { code: 'E_ACTOR_MODULE' });
-    s.spawn('a', 'counter', {});
+    const counter = reg(s, counterKind('vrrp'));
+    assert.throws(() => s.spawn('x', counterKind('vrrp', undefined, 'nope'), {}), { code: 'E_ACTOR_KIND' });
+    assert.throws(() => s.register({ name: 'bad', module: path.join(FIX, 'missing.js'), pool: 'vrrp' }, () => undefined), { code: 'E_ACTOR_MODULE' });
+    s.spawn('a', counter, {});
     await waitOut(s, (e) => msgOf(e).type === 'started');
+    // a message is typed by its kind: sent as another kind's, it is refused and counted, not delivered
+    assert.equal(s.send(tickerKind('vrrp'), 'a', { type: 'noop' }), false);
+    assert.equal(s.stats().droppedAtSupervisor['send-to-wrong-kind'], 1);
     await s.stop('a');
     const st = s.state();
     assert.equal(st.actors[0]!.state, 'stopped');

@@ -8,8 +8,8 @@ import { PassThrough } from 'node:stream';
 import { pino } from 'pino';
 import { Supervisor, ControlServer, dumpState, request } from '../../src/supervisor';
 import { AS_NOBODY } from '../helpers/e2e';
+import { counterKind } from '../helpers/fixture-kinds';
 
-const FIX = path.join(__dirname, '..', 'fixtures', 'actors');
 const INDEX = path.join(__dirname, '..', '..', 'src', 'supervisor', 'index.js');
 const quiet = pino({ level: 'silent' });
 
@@ -20,9 +20,10 @@ async function withServer(faults: boolean, fn: (sock: string, sup: Supervisor) =
   const sup = new Supervisor({ log: quiet, hostLogLevel: 'silent', enableFaultInjection: faults });
   const srv = new ControlServer(sock, { supervisor: sup, extraState: () => ({ vrrp: [{ name: 'VI_1', state: 'MASTER' }] }), reload: () => ({ reloaded: true }) });
   try {
-    sup.register('counter', { module: path.join(FIX, 'counter.js'), pool: 'vrrp' });
+    const counter = counterKind('vrrp');
+    sup.register(counter, () => undefined);
     const up = new Promise<void>((r) => sup.once('started', () => r()));
-    sup.spawn('VI_1', 'counter', {});
+    sup.spawn('VI_1', counter, {});
     await up;
     await srv.listen();
     await fn(sock, sup);

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { parseArgs, daemonOptions, SIGNUMS } from '../../src/cli';
+import { parseArgs, daemonOptions } from '../../src/cli';
+import { signumOf } from '../../src/daemon/signal-table';
 import { ROOT, configFiles, configIdOf, goldenPathOf, normalizedModel } from '../helpers/config-golden';
 
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli.js');
@@ -48,8 +49,8 @@ test('-d prints the effective configuration as text', () => {
 test('--signum prints the signal numbers keepalived uses', () => {
   assert.equal(cli(['--signum=RELOAD']).stdout, '1\n');
   assert.equal(cli(['--signum', 'STOP']).stdout, '15\n');
-  assert.equal(SIGNUMS.DATA, 10);
-  assert.equal(SIGNUMS.STATS, 12);
+  assert.equal(signumOf('DATA'), 10);
+  assert.equal(signumOf('STATS'), 12);
   assert.equal(cli(['--signum=BOGUS']).code, 1);
 });
 
@@ -60,9 +61,10 @@ test('-v, -h, and an unknown option', () => {
 });
 
 test('daemon options: short and long forms, bundled flags, ours', () => {
-  const o = parseArgs(['-nlD', '-f', 'a.conf', '-P', '-p', '/run/a.pid', '--vrrp_pid=/run/v.pid', '-c', '/run/c.pid', '-i', 'n1', '-g', '/tmp/l', '--control-socket', '/run/s', '--enable-fault-injection', '--dont-release-vrrp', '--actor-threads', '3', '--data-file', '/tmp/d', '--stats-file', '/tmp/s']);
+  const o = parseArgs(['-nlD', '-f', 'a.conf', '-P', '-p', '/run/a.pid', '--vrrp_pid=/run/v.pid', '-c', '/run/c.pid', '-i', 'n1', '-g', '/tmp/l', '--control-socket', '/run/s', '--enable-fault-injection', '--dont-release-vrrp', '--actor-threads', '3', '--data-file', '/tmp/d', '--stats-file', '/tmp/s', '-S', '2', '-G', '--log-format', 'text']);
   assert.deepEqual(daemonOptions(o), {
     configFile: 'a.conf', configId: 'n1', dontFork: true, logConsole: true, logDetail: true, logFile: '/tmp/l', vrrpOnly: true, checkOnly: false,
+    logFacility: 2, noSyslog: true, logFormat: 'text',
     pidFile: '/run/a.pid', vrrpPidFile: '/run/v.pid', checkersPidFile: '/run/c.pid', controlSocket: '/run/s', dontReleaseVrrp: true,
     enableFaultInjection: true, actorThreads: 3, dataFile: '/tmp/d', statsFile: '/tmp/s',
   });

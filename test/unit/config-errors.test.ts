@@ -88,19 +88,31 @@ test('missing interface and missing track script are warnings (exit 0)', () => {
   assert.equal(configTestExitCode(r), 0);
 });
 
-test('enable_script_security with a world-writable script: keepalived message and -t exit 5', () => {
+test('enable_script_security with a world-writable script: keepalived\'s messages, the track script disabled, -t exit 5; without it SECURITY VIOLATION, exit 6', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-sec-'));
   const script = path.join(dir, 'chk.sh');
   fs.writeFileSync(script, '#!/bin/sh\nexit 0\n');
   fs.chmodSync(script, 0o777);
   const file = path.join(dir, 'k.conf');
-  fs.writeFileSync(file, `global_defs {\n enable_script_security\n}\nvrrp_script chk {\n script "${script} arg"\n}\n`);
-  const r = parseConfig(file, { configId: 'x' });
-  const e = r.diagnostics.find((d) => d.code === 'E_CONFIG_SCRIPT_SECURITY');
-  assert.ok(e, JSON.stringify(r.diagnostics));
-  assert.match(e.message, new RegExp(`Unsafe permissions found for script '${script}' - disabling.`));
-  assert.equal(e.line, 4);
-  assert.equal(configTestExitCode(r), 5);
+  const conf = (sec: string) => `global_defs {\n script_user root\n${sec}}\nvrrp_script chk {\n script "${script} arg"\n}\n` +
+    inst(' virtual_router_id 51\n track_script {\n  chk\n }');
+  try {
+    fs.writeFileSync(file, conf(' enable_script_security\n'));
+    const r = parseConfig(file, { configId: 'x' });
+    const e = r.diagnostics.find((d) => d.severity === 'error' && d.code === 'E_CONFIG_SCRIPT_INSECURE');
+    assert.ok(e, JSON.stringify(r.diagnostics));
+    assert.equal(e.message, 'Disabling track script chk due to insecure');
+    assert.equal(e.line, 5);
+    assert.ok(r.diagnostics.some((d) => d.severity === 'warning' && d.message === `Unsafe permissions found for script '${script}' - disabling.`));
+    assert.equal(configTestExitCode(r), 5);
+    fs.writeFileSync(file, conf(''));
+    const off = parseConfig(file, { configId: 'x' });
+    assert.deepEqual(off.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.message]),
+      [['E_CONFIG_SCRIPT_SECURITY', 'SECURITY VIOLATION - scripts are being executed but script_security not enabled. There are insecure scripts.']]);
+    assert.equal(configTestExitCode(off), 6);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('keepalived-ts -t: a bad number prints file:line: error: and exits 4 (E_CONFIG_SYNTAX)', () => {
@@ -131,10 +143,15 @@ test('keepalived-ts -t: vrrp_strict with authentication prints the instance line
   expectCliError(text, 4, 'keepalived.conf', 4, '\\(VI_1\\) Strict mode does not support authentication. Ignoring.', 'E_CONFIG_STRICT');
 });
 
-test('keepalived-ts -t: enable_script_security with a world-writable script prints the vrrp_script line and exits 5 (E_CONFIG_SCRIPT_SECURITY)', () => {
+test('keepalived-ts -t: enable_script_security with a world-writable script prints keepalived\'s vrrp_script line and exits 5 (E_CONFIG_SCRIPT_INSECURE)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kts-sec-'));
   const script = path.join(dir, 'chk.sh');
   fs.writeFileSync(script, '#!/bin/sh\nexit 0\n');
   fs.chmodSync(script, 0o777);
-  expectCliError(`global_defs {\n enable_script_security\n}\nvrrp_script chk {\n script "${script} arg"\n}\n`, 5, 'keepalived.conf', 4, `Unsafe permissions found for script '${esc(script)}' - disabling.`, 'E_CONFIG_SCRIPT_SECURITY');
+  try {
+    expectCliError(`global_defs {\n enable_script_security\n script_user root\n}\nvrrp_script chk {\n script "${script} arg"\n}\n` +
+      inst(' virtual_router_id 51\n track_script {\n  chk\n }'), 5, 'keepalived.conf', 5, 'Disabling track script chk due to insecure', 'E_CONFIG_SCRIPT_INSECURE');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../../src/config';
-import { mulberry32 } from '../helpers/prng';
+import { mulberry32, testSeed } from '../helpers/prng';
 import { ROOT } from '../helpers/config-golden';
 
 // Property: for any mutated configuration the parser returns diagnostics; it never throws, never
-// reports an internal error, and every diagnostic names a file and line. Deterministic (seeded PRNG).
+// reports an internal error, and every diagnostic names a file and line. Seeded PRNG: the test
+// prints its TEST_SEED; rerun with TEST_SEED=<seed> to replay it.
 
 function seeds(): string[] {
   const out: string[] = [];
@@ -47,8 +48,9 @@ function mutate(text: string, rnd: () => number): string {
   return lines.join('\n');
 }
 
-test('fuzz: 10,000 mutated configurations never crash the parser, only config diagnostics', () => {
-  const rnd = mulberry32(0x6b656570);
+test('fuzz: 10,000 mutated configurations never crash the parser, only config diagnostics', (t) => {
+  const seed = testSeed(t);
+  const rnd = mulberry32(seed);
   const base = seeds();
   const started = Date.now();
   for (let i = 0; i < 10_000; i++) {
@@ -57,11 +59,11 @@ test('fuzz: 10,000 mutated configurations never crash the parser, only config di
     try {
       r = parseConfig(path.join(ROOT, 'test', 'fixtures', 'config', `fuzz-${i}.conf`), { text, configId: 'main', checkInterfaces: false, checkScripts: false });
     } catch (e) {
-      assert.fail(`case ${i} threw ${String(e)}\n---\n${text}`);
+      assert.fail(`TEST_SEED=${seed} case ${i} threw ${String(e)}\n---\n${text}`);
     }
     for (const d of r.diagnostics) {
-      assert.ok(!d.message.startsWith('internal parser error'), `case ${i}: ${d.message}\n---\n${text}`);
-      assert.ok(d.code.startsWith('E_CONFIG_') && typeof d.line === 'number' && d.file.length > 0, `case ${i}: ${JSON.stringify(d)}`);
+      assert.ok(!d.message.startsWith('internal parser error'), `TEST_SEED=${seed} case ${i}: ${d.message}\n---\n${text}`);
+      assert.ok(d.code.startsWith('E_CONFIG_') && typeof d.line === 'number' && d.file.length > 0, `TEST_SEED=${seed} case ${i}: ${JSON.stringify(d)}`);
     }
   }
   assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);

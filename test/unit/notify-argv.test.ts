@@ -3,21 +3,19 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  splitCommandLine, genericNotifyArgv, notifyInvocations, fifoLine, FifoWriter, type NotifyScript,
-} from '../../src/actors/notifier/notify';
+import { genericNotifyArgv, notifyInvocations, fifoLine, FifoWriter, type NotifyScript } from '../../src/actors/notifier/notify';
+import { splitCommand } from '../../src/config';
 import { checkScriptSecure, unsafeComponent, lookupUser } from '../../src/actors/notifier/security';
 import { instanceAlert, groupAlert, shouldEmail, composeMail } from '../../src/actors/notifier/smtp';
 
-const ns = (raw: string): NotifyScript => ({ raw, argv: splitCommandLine(raw) });
+const ns = (raw: string): NotifyScript => ({ raw, argv: splitCommand(raw) });
 
-test('script strings are split like keepalived: quotes group words, blanks separate them', () => {
-  assert.deepEqual(splitCommandLine(`/usr/bin/env OUT=/x /s.sh 'a b' c`), ['/usr/bin/env', 'OUT=/x', '/s.sh', 'a b', 'c']);
-  assert.deepEqual(splitCommandLine(`/s.sh "x \\"y\\"  z"   last`), ['/s.sh', 'x "y"  z', 'last']);
-  assert.deepEqual(splitCommandLine(`/s.sh a\\ b`), ['/s.sh', 'a b']);
-  assert.deepEqual(splitCommandLine(`  /s.sh  `), ['/s.sh']);
-  assert.deepEqual(splitCommandLine(`/s.sh ''`), ['/s.sh', '']);
-  assert.throws(() => splitCommandLine(`/s.sh "open`), { code: 'E_CONFIG_SYNTAX' });
+test('script strings are split like keepalived (the config\'s one splitter): quotes group words, blanks separate them', () => {
+  assert.deepEqual(splitCommand(`/usr/bin/env OUT=/x /s.sh 'a b' c`), ['/usr/bin/env', 'OUT=/x', '/s.sh', 'a b', 'c']);
+  assert.deepEqual(splitCommand(`/s.sh "x \\"y\\"  z"   last`), ['/s.sh', 'x "y"  z', 'last']);
+  assert.deepEqual(splitCommand(`/s.sh a\\ b`), ['/s.sh', 'a b']);
+  assert.deepEqual(splitCommand(`  /s.sh  `), ['/s.sh']);
+  assert.deepEqual(splitCommand(`/s.sh ''`), ['/s.sh', '']);
 });
 
 test('notify: the generic script gets INSTANCE <name> <STATE> <priority> after its own arguments (keepalived 2.2.7)', () => {
@@ -97,10 +95,10 @@ test('enable_script_security: a script in a world-writable directory is refused 
     fs.chmodSync(dir, 0o777);
     const s = path.join(dir, 's.sh');
     fs.writeFileSync(s, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-    const on = checkScriptSecure(s, { uid: 0, gid: 0 }, true, 'chk');
+    const on = checkScriptSecure(s, { uid: 0, gid: 0 }, true);
     assert.equal(on.allowed, false);
     assert.equal(on.insecure, true);
-    assert.deepEqual(on.messages, [`Unsafe permissions found for script '${s}' - disabling.`, 'Disabling track script chk due to insecure']);
+    assert.deepEqual(on.messages, [`Unsafe permissions found for script '${s}' - disabling.`]);
     const off = checkScriptSecure(s, { uid: 0, gid: 0 }, false);
     assert.equal(off.allowed, true);
     assert.deepEqual(off.messages, [`Unsafe permissions found for script '${s}'.`]);
@@ -131,13 +129,14 @@ test('script checks: a missing script and a non-executable one are disabled with
 });
 
 test('script security: a sticky world-writable directory (/tmp) is safe, a non-root owner is not', () => {
-  const st = (uid: number, gid: number, mode: number, file = false) => ({ uid, gid, mode, isFile: () => file });
+  const st = (uid: number, gid: number, mode: number, file = false) => ({ uid, gid, mode, isFile: () => file, isDirectory: () => !file && (mode & 0o170000) === 0o040000 });
   assert.equal(unsafeComponent(st(0, 0, 0o41777)), false);
   assert.equal(unsafeComponent(st(0, 0, 0o40777)), true);
   assert.equal(unsafeComponent(st(1000, 0, 0o40755)), true);
   assert.equal(unsafeComponent(st(0, 50, 0o40775)), true);
   assert.equal(unsafeComponent(st(0, 0, 0o40775)), false, 'group root may write');
   assert.equal(unsafeComponent(st(0, 0, 0o101757, true)), true, 'sticky does not protect a file');
+  assert.equal(unsafeComponent(st(0, 0, 0o120777)), false, 'a symbolic link\'s own mode does not count');
 });
 
 test('script_user: users and groups resolve from /etc/passwd and /etc/group', () => {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { parseConfig } from '../../src/config';
-import { resolveInstance, advertPayload } from '../../src/vrrp/instance';
+import { resolveInstance, advertPayload } from '../../src/daemon/instance';
 import { decodeEthernet, decodeIpv4, decodeIpv6, decodeVrrp, ipv4Advert, gratuitousArp, unsolicitedNaFrame, decodeArp, decodeNaFrame } from '../../src/protocol';
 import { readHexFixture } from '../helpers/pcap';
 import { repoRoot } from '../helpers/keepalived';

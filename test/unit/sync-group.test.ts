@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planSyncGroups, memberFault, nextGroupState } from '../../src/vrrp/sync-group';
+import { planSyncGroups, memberFault, nextGroupState } from '../../src/daemon/sync-group';
 
 const inst = (...names: string[]) => names.map((name) => ({ name }));
 

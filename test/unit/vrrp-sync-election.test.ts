@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { step } from '../../src/actors/vrrp';
-import { canGoMaster, groupOnTransition, type MemberView } from '../../src/vrrp/sync-group';
+import { canGoMaster, groupOnTransition, type MemberView } from '../../src/daemon/sync-group';
 import { params, run, types, backup, master, advert } from './vrrp-helpers';
 
 const member = params({ syncGroup: true });

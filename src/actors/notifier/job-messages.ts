@@ -1,6 +1,6 @@
 /**
  * The job protocol between monitor/notifier actors (worker threads) and the main thread's script
- * pool (src/vrrp/script-jobs.ts). An actor never spawns a process itself: it asks with `job` and gets
+ * pool (src/daemon/script-jobs.ts). An actor never spawns a process itself: it asks with `job` and gets
  * `job.done` back, so the bounded piscina pool, the insecure-script gate and every child process stay
  * with the main thread, and a crashed or terminated actor host cannot orphan a script. A job started
  * by an incarnation that crashed still finishes; its `job.done` is delivered to the restarted actor

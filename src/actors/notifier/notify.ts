@@ -14,7 +14,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { KtsError } from '../../util/errors';
-import { runScript, type RunScriptResult } from '../monitor/script';
 
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 export type FifoEvent = NotifyState | 'MASTER_RX_LOWER_PRI' | 'MASTER_PRIORITY' | 'BACKUP_PRIORITY';
@@ -51,64 +50,6 @@ export interface NotifyInvocation {
 
 /** keepalived waits TIMER_HZ (1 s) for a notify_stop / STOP notify before killing it. */
 export const STOP_NOTIFY_TIMEOUT_MS = 1000;
-
-/**
- * Split a command line like keepalived splits a script string: words separated by blanks;
- * '…' is literal; "…" keeps blanks and honours \" \\ escapes; a backslash outside quotes
- * escapes the next character. Throws KtsError E_CONFIG_SYNTAX on an unterminated quote.
- */
-export function splitCommandLine(raw: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let i = 0;
-  while (i < raw.length) {
-    const c = raw[i]!;
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
-      if (inWord) {
-        out.push(cur);
-        cur = '';
-        inWord = false;
-      }
-      i++;
-    } else if (c === "'") {
-      const end = raw.indexOf("'", i + 1);
-      if (end < 0) throw new KtsError('E_CONFIG_SYNTAX', `unterminated ' in command: ${raw}`);
-      cur += raw.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      let closed = false;
-      while (i < raw.length) {
-        const d = raw[i]!;
-        if (d === '\\' && (raw[i + 1] === '"' || raw[i + 1] === '\\')) {
-          cur += raw[i + 1];
-          i += 2;
-        } else if (d === '"') {
-          closed = true;
-          i++;
-          break;
-        } else {
-          cur += d;
-          i++;
-        }
-      }
-      if (!closed) throw new KtsError('E_CONFIG_SYNTAX', `unterminated " in command: ${raw}`);
-      inWord = true;
-    } else if (c === '\\' && i + 1 < raw.length) {
-      cur += raw[i + 1];
-      inWord = true;
-      i += 2;
-    } else {
-      cur += c;
-      inWord = true;
-      i++;
-    }
-  }
-  if (inWord) out.push(cur);
-  return out;
-}
 
 /** The generic `notify` script's argv: configured args + TYPE NAME STATE PRIORITY. */
 export function genericNotifyArgv(
@@ -168,19 +109,6 @@ export function notifyInvocations(
 /** One notify FIFO line, newline included. Groups report priority 0. */
 export function fifoLine(type: 'INSTANCE' | 'GROUP', name: string, event: FifoEvent, priority: number): string {
   return `${type} "${name}" ${event} ${type === 'GROUP' ? 0 : priority}\n`;
-}
-
-/**
- * Start all invocations at once (they run concurrently, like keepalived's fork-per-script) and resolve
- * when all have ended. A caller that must not wait can ignore the promise: it never rejects.
- */
-export function execNotifies(invs: readonly NotifyInvocation[], opts: { timeoutOverrideMs?: number; env?: NodeJS.ProcessEnv } = {}):
-  Promise<RunScriptResult[]> {
-  return Promise.all(
-    invs.map((inv) =>
-      runScript({ argv: inv.argv, uid: inv.uid, gid: inv.gid, timeoutMs: opts.timeoutOverrideMs ?? inv.timeoutMs, umask: 0o177, env: opts.env }),
-    ),
-  );
 }
 
 /**

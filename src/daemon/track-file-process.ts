@@ -20,16 +20,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../util/log';
-import type { Supervisor, ActorOut } from '../supervisor';
+import type { Supervisor } from '../supervisor';
+import { TRACK_FILE, TRACK_PROCESS } from '../actors/kinds';
 import type { KeepalivedConfig, TrackRef, VrrpInstance, VrrpSyncGroup } from '../config';
 import type { TrackerStatus } from '../actors/monitor/priority';
-import { readTrackFile, type FileMonitorInit, type FromFileMonitor } from '../actors/monitor/actor-file';
+import { spawnOrLog } from './context';
+import { readTrackFile, type FromFileMonitor } from '../actors/monitor/actor-file';
 import {
   processSpec, initialQuorum, scanProc, runningForStatus, QUORUM_MAX_UNBOUNDED, DEFAULT_POLL_MS,
-  type ProcessMonitorInit, type FromProcessMonitor, type ProcessSpec,
+  type FromProcessMonitor, type ProcessSpec,
 } from '../actors/monitor/actor-process';
-
-export const FILE_PROCESS_KINDS = { file: 'track-file', process: 'track-process' } as const;
 
 export type FileProcessChange = { kind: 'file' | 'process'; name: string };
 
@@ -53,9 +53,8 @@ export class FileProcessTrackers {
   private gen = 0;
 
   constructor(private readonly sup: Supervisor, private readonly log: Logger, private readonly opts: FileProcessOptions) {
-    sup.register(FILE_PROCESS_KINDS.file, { module: require.resolve('../actors/monitor/actor-file'), pool: 'checker' });
-    sup.register(FILE_PROCESS_KINDS.process, { module: require.resolve('../actors/monitor/actor-process'), pool: 'checker' });
-    sup.on('out', (o) => this.onOut(o));
+    sup.register(TRACK_FILE, (id, m) => this.onFile(id, m));
+    sup.register(TRACK_PROCESS, (id, m) => this.onProcess(id, m));
   }
 
   /**
@@ -83,9 +82,9 @@ export class FileProcessTrackers {
       if (!r.ok) this.log.info({ track: name }, `Invalid number ${r.invalid} read from ${resolved} - ignoring`);
       const rec: FileRec = { name, path: resolved, value: r.ok ? r.value : 0, weight: tf.weight, reverse: tf.weightReverse, actor: `file:${name}${sfx}` };
       this.files.set(name, rec);
-      this.spawn(rec.actor, FILE_PROCESS_KINDS.file, {
+      spawnOrLog(this.sup, this.log, 'monitor', rec.actor, TRACK_FILE, {
         name, path: resolved, value: rec.value, ...(this.opts.fileIntervalMs ? { intervalMs: this.opts.fileIntervalMs } : {}),
-      } satisfies FileMonitorInit);
+      });
     }
 
     const specs: [string, ProcessSpec][] = [];
@@ -109,9 +108,9 @@ export class FileProcessTrackers {
           forkDelayMs: Math.round((tp.forkDelay ?? tp.delay ?? 0) * 1000),
           terminateDelayMs: Math.round((tp.terminateDelay ?? tp.delay ?? 0) * 1000),
         };
-        this.spawn(rec.actor, FILE_PROCESS_KINDS.process, {
+        spawnOrLog(this.sup, this.log, 'monitor', rec.actor, TRACK_PROCESS, {
           name, spec, delays, pollMs: this.opts.pollMs ?? DEFAULT_POLL_MS, initial,
-        } satisfies ProcessMonitorInit);
+        });
       }
     }
   }
@@ -240,37 +239,23 @@ export class FileProcessTrackers {
     }
   }
 
-  private onOut(o: ActorOut): void {
-    if (o.kind === FILE_PROCESS_KINDS.file) {
-      const m = o.msg as FromFileMonitor;
-      if (m?.type !== 'file' || typeof m.value !== 'number') return;
-      const rec = this.files.get(m.name);
-      if (!rec || rec.actor !== o.id || rec.value === m.value) return;
-      this.log.debug({ track: m.name, from: rec.value, to: m.value }, `Track file ${m.name} value now ${m.value}`);
-      rec.value = m.value;
-      this.opts.onChange({ kind: 'file', name: m.name });
-      return;
-    }
-    if (o.kind === FILE_PROCESS_KINDS.process) {
-      const m = o.msg as FromProcessMonitor;
-      if (m?.type !== 'process' || typeof m.have !== 'boolean') return;
-      const rec = this.procs.get(m.name);
-      if (!rec || rec.actor !== o.id) return;
-      const quorumChanged = rec.have !== m.have;
-      rec.have = m.have;
-      rec.running = Number(m.running) || 0;
-      if (quorumChanged) {
-        this.log.info({ track: m.name, running: rec.running }, `Quorum ${m.have ? 'gained' : 'lost'} for tracked process ${m.name}`);
-        this.opts.onChange({ kind: 'process', name: m.name });
-      }
-    }
+  private onFile(id: string, m: FromFileMonitor): void {
+    const rec = this.files.get(m.name);
+    if (!rec || rec.actor !== id || rec.value === m.value) return;
+    this.log.debug({ track: m.name, from: rec.value, to: m.value }, `Track file ${m.name} value now ${m.value}`);
+    rec.value = m.value;
+    this.opts.onChange({ kind: 'file', name: m.name });
   }
 
-  private spawn(id: string, kind: string, init: unknown): void {
-    try {
-      this.sup.spawn(id, kind, init);
-    } catch (e) {
-      this.log.error({ code: (e as { code?: string }).code ?? 'E_ACTOR_SPAWN', actor: id, err: e }, `cannot start monitor ${id}: ${(e as Error).message}`);
+  private onProcess(id: string, m: FromProcessMonitor): void {
+    const rec = this.procs.get(m.name);
+    if (!rec || rec.actor !== id) return;
+    const quorumChanged = rec.have !== m.have;
+    rec.have = m.have;
+    rec.running = m.running;
+    if (quorumChanged) {
+      this.log.info({ track: m.name, running: rec.running }, `Quorum ${m.have ? 'gained' : 'lost'} for tracked process ${m.name}`);
+      this.opts.onChange({ kind: 'process', name: m.name });
     }
   }
 }

@@ -15,7 +15,6 @@ import * as path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Logger } from '../util/log';
-import type { Supervisor, ActorOut } from '../supervisor';
 import type { JobDone, JobRequest, LogRequest, ScriptJobResult, ScriptJobSpec } from '../actors/notifier/job-messages';
 
 export interface ScriptJobsOptions {
@@ -25,8 +24,8 @@ export interface ScriptJobsOptions {
   maxQueue?: number;
   /** argv[0] of scripts that must never run (enable_script_security) */
   isInsecure?: (argv0: string) => boolean;
-  /** actor kinds whose `job` / `log` messages this pool serves */
-  kinds: readonly string[];
+  /** the user a script runs as when its job names none (script_user, the script's own user) */
+  runAs?: (argv0: string) => { uid: number; gid: number } | undefined;
 }
 
 function cleanEnv(): Record<string, string> {
@@ -40,12 +39,10 @@ export class ScriptJobs {
   private readonly inflight = new Map<string, { actor: string; ctl: AbortController; done: Promise<void> }>();
   readonly counters = { started: 0, finished: 0, failed: 0, refused: 0, insecure: 0 };
   closed = false;
+  /** src/observe counts notifier failures from the warn/error lines actors log */
+  onActorLog?: (actor: string, level: string, fields: Record<string, unknown>) => void;
 
-  constructor(private readonly sup: Supervisor, private readonly log: Logger, private readonly opts: ScriptJobsOptions) {
-    const kinds = new Set(opts.kinds);
-    sup.on('out', (o) => {
-      if (kinds.has(o.kind)) this.handle(o);
-    });
+  constructor(private readonly log: Logger, private readonly opts: ScriptJobsOptions = {}) {
     const maxConcurrent = opts.maxConcurrent ?? 64;
     this.pool = new Piscina({
       filename: path.join(__dirname, '..', 'actors', 'notifier', 'script-job.js'),
@@ -54,30 +51,29 @@ export class ScriptJobs {
   }
 
   /**
-   * Handle what a monitor/notifier actor sent, if it is a `job` or `log` request. Returns true when
-   * handled (the caller routes anything else).
+   * A monitor/notifier actor `actor` asked to log a line or to run a job; `reply` takes the job's
+   * `job.done` back to it (its kind's dispatcher routes both here).
    */
-  handle(o: ActorOut): boolean {
-    const m = o.msg as JobRequest | LogRequest | undefined;
-    if (!m || typeof m !== 'object') return false;
+  handle(actor: string, m: LogRequest): void;
+  handle(actor: string, m: JobRequest | LogRequest, reply: (done: JobDone) => void): void;
+  handle(actor: string, m: JobRequest | LogRequest, reply?: (done: JobDone) => void): void {
     if (m.type === 'log') {
       const lvl = (['debug', 'info', 'warn', 'error'] as const).includes(m.level) ? m.level : 'info';
-      this.log[lvl]({ actor: o.id, ...(m.fields ?? {}) }, String(m.msg));
-      return true;
+      this.log[lvl]({ actor, ...(m.fields ?? {}) }, String(m.msg));
+      this.onActorLog?.(actor, lvl, m.fields ?? {});
+      return;
     }
-    if (m.type !== 'job') return false;
     if (typeof m.ref !== 'string' || !m.job || !Array.isArray(m.job.argv)) {
-      this.log.warn({ code: 'E_JOB_BAD_REQUEST', actor: o.id }, 'malformed job request dropped');
-      return true;
+      this.log.warn({ code: 'E_JOB_BAD_REQUEST', actor }, 'malformed job request dropped');
+      return;
     }
-    const key = `${o.id}|${m.ref}`;
+    const key = `${actor}|${m.ref}`;
     const ctl = new AbortController();
     const done = this.run(m.job, ctl.signal).then((result) => {
       this.inflight.delete(key);
-      this.sup.send(o.id, { type: 'job.done', ref: m.ref, result } satisfies JobDone);
+      reply?.({ type: 'job.done', ref: m.ref, result });
     });
-    this.inflight.set(key, { actor: o.id, ctl, done });
-    return true;
+    this.inflight.set(key, { actor, ctl, done });
   }
 
   /** Run one script job; never rejects. */
@@ -92,8 +88,11 @@ export class ScriptJobs {
     const onAbort = (): void => ch.port1.postMessage('abort');
     signal?.addEventListener('abort', onAbort, { once: true });
     this.counters.started++;
+    const user = spec.uid === undefined ? this.opts.runAs?.(argv0) : undefined;
+    // switch user only when it differs: a daemon that is not root cannot "become" itself through setuid
+    const ids = user && (user.uid !== process.getuid?.() || user.gid !== process.getgid?.()) ? user : {};
     try {
-      const r = (await this.pool.run({ spec: { ...spec, env: spec.env ?? cleanEnv() }, port: ch.port2 }, { transferList: [ch.port2] })) as ScriptJobResult;
+      const r = (await this.pool.run({ spec: { ...spec, ...ids, env: spec.env ?? cleanEnv() }, port: ch.port2 }, { transferList: [ch.port2] })) as ScriptJobResult;
       this.counters.finished++;
       return r;
     } catch (e) {

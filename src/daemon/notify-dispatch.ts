@@ -2,7 +2,7 @@
  * Main-thread side of the notifier actors (pool 'notifier'): the daemon hands every instance / sync
  * group state change to `instance()` / `group()`; they become `transition` messages to
  *  - `notify:<instance>` / `notify-group:<group>` (src/actors/notifier/actor-notify.ts): the notify
- *    scripts, run as jobs on the script pool (src/vrrp/script-jobs.ts);
+ *    scripts, run as jobs on the script pool (src/daemon/script-jobs.ts);
  *  - `notify-fifo` (actor-fifo.ts): the notify_fifo line;
  *  - `notify-smtp` (actor-smtp.ts): the SMTP alert (smtp_alert on, not STOP).
  * The main thread never runs a script, writes the FIFO or talks SMTP itself. Every message carries a
@@ -10,15 +10,15 @@
  * message twice (see each actor's header for what a crash can lose: at most the message in hand).
  */
 import type { Logger } from '../util/log';
-import type { Supervisor, ActorOut } from '../supervisor';
+import type { Supervisor, ActorKind } from '../supervisor';
 import type { KeepalivedConfig } from '../config';
 import type { NotifyConfig, NotifyState, NotifyScript } from '../actors/notifier/notify';
 import type { SmtpConfig } from '../actors/notifier/smtp';
-import type { NotifyActorInit, ToNotifyActor } from '../actors/notifier/actor-notify';
-import type { FifoActorInit, ToFifoActor } from '../actors/notifier/actor-fifo';
-import type { SmtpActorInit, ToSmtpActor } from '../actors/notifier/actor-smtp';
+import type { SmtpActorInit } from '../actors/notifier/actor-smtp';
+import { NOTIFY, NOTIFY_FIFO, NOTIFY_SMTP } from '../actors/kinds';
+import type { ScriptJobs } from './script-jobs';
+import { spawnOrLog } from './context';
 
-export const NOTIFIER_KINDS = { notify: 'notify', fifo: 'notify-fifo', smtp: 'notify-smtp' } as const;
 export const FIFO_ACTOR = 'notify-fifo';
 export const SMTP_ACTOR = 'notify-smtp';
 
@@ -49,11 +49,14 @@ export class NotifyDispatch {
   private flushToken = 0;
   private readonly flushWaiters = new Map<number, { left: Set<string>; done: () => void }>();
 
-  constructor(private readonly sup: Supervisor, private readonly log: Logger) {
-    sup.register(NOTIFIER_KINDS.notify, { module: require.resolve('../actors/notifier/actor-notify'), pool: 'notifier' });
-    sup.register(NOTIFIER_KINDS.fifo, { module: require.resolve('../actors/notifier/actor-fifo'), pool: 'notifier' });
-    sup.register(NOTIFIER_KINDS.smtp, { module: require.resolve('../actors/notifier/actor-smtp'), pool: 'notifier' });
-    sup.on('out', (o) => this.onOut(o));
+  constructor(private readonly sup: Supervisor, private readonly log: Logger, private readonly jobs: ScriptJobs) {
+    // notifiers answer `flush` with `flushed`; log lines and script jobs go to the script pool
+    sup.register(NOTIFY, (id, m) => {
+      if (m.type === 'flushed') this.flushed(id, m.token);
+      else this.jobs.handle(id, m, (done) => this.sup.send(NOTIFY, id, done));
+    });
+    sup.register(NOTIFY_FIFO, (id, m) => (m.type === 'flushed' ? this.flushed(id, m.token) : this.jobs.handle(id, m)));
+    sup.register(NOTIFY_SMTP, (id, m) => (m.type === 'flushed' ? this.flushed(id, m.token) : this.jobs.handle(id, m)));
   }
 
   /**
@@ -65,14 +68,14 @@ export class NotifyDispatch {
     const g = cfg.globalDefs;
     const fifoPath = g.vrrpNotifyFifo?.fifo ?? g.notifyFifo?.fifo;
     if (fifoPath) {
-      if (!this.configs.has(FIFO_ACTOR)) this.spawn(FIFO_ACTOR, NOTIFIER_KINDS.fifo, { path: fifoPath } satisfies FifoActorInit);
-      else if (this.changed(FIFO_ACTOR, { path: fifoPath })) this.send(FIFO_ACTOR, { type: 'config', path: fifoPath } satisfies ToFifoActor);
+      if (!this.configs.has(FIFO_ACTOR)) this.spawn(FIFO_ACTOR, NOTIFY_FIFO, { path: fifoPath }, { path: fifoPath });
+      else if (this.changed(FIFO_ACTOR, { path: fifoPath })) this.send(NOTIFY_FIFO, FIFO_ACTOR, { type: 'config', path: fifoPath });
     }
     const smtp = smtpConfigOf(g);
     if (smtp) {
       const init: SmtpActorInit = { smtp, routerId: g.routerId, noEmailFaults: g.extra['no_email_faults'] !== undefined };
-      if (!this.configs.has(SMTP_ACTOR)) this.spawn(SMTP_ACTOR, NOTIFIER_KINDS.smtp, init);
-      else if (this.changed(SMTP_ACTOR, init)) this.send(SMTP_ACTOR, { type: 'config', init } satisfies ToSmtpActor);
+      if (!this.configs.has(SMTP_ACTOR)) this.spawn(SMTP_ACTOR, NOTIFY_SMTP, init, init);
+      else if (this.changed(SMTP_ACTOR, init)) this.send(NOTIFY_SMTP, SMTP_ACTOR, { type: 'config', init });
     }
     for (const vi of cfg.vrrpInstances) this.ensure('INSTANCE', vi.name, pickNotify(vi));
     for (const sg of cfg.vrrpSyncGroups) this.ensure('GROUP', sg.name, pickNotify(sg));
@@ -81,14 +84,14 @@ export class NotifyDispatch {
   /** An instance changed state (after its VIP operations, in the order the actor asked). */
   instance(name: string, notify: NotifyConfig, state: NotifyState, priority: number, smtpAlert: boolean): void {
     const id = this.ensure('INSTANCE', name, notify);
-    if (id) this.send(id, { type: 'transition', seq: this.next(id), state, priority } satisfies ToNotifyActor);
+    if (id) this.send(NOTIFY, id, { type: 'transition', seq: this.next(id), state, priority });
     this.fifoAndMail('INSTANCE', name, state, priority, smtpAlert);
   }
 
   /** A sync group changed state (group notifies get priority 0). */
   group(name: string, notify: NotifyConfig, state: NotifyState, smtpAlert: boolean): void {
     const id = this.ensure('GROUP', name, notify);
-    if (id) this.send(id, { type: 'transition', seq: this.next(id), state, priority: 0 } satisfies ToNotifyActor);
+    if (id) this.send(NOTIFY, id, { type: 'transition', seq: this.next(id), state, priority: 0 });
     this.fifoAndMail('GROUP', name, state, 0, smtpAlert);
   }
 
@@ -96,7 +99,7 @@ export class NotifyDispatch {
   masterRxLowerPri(name: string, notify: NotifyConfig, priority: number): void {
     if (!notify.notifyMasterRxLowerPri) return;
     const id = this.ensure('INSTANCE', name, notify);
-    if (id) this.send(id, { type: 'rxLowerPri', seq: this.next(id), priority } satisfies ToNotifyActor);
+    if (id) this.send(NOTIFY, id, { type: 'rxLowerPri', seq: this.next(id), priority });
   }
 
   /**
@@ -116,7 +119,11 @@ export class NotifyDispatch {
       }, timeoutMs);
       t.unref();
       this.flushWaiters.set(token, { left, done: () => { clearTimeout(t); resolve(); } });
-      for (const id of ids) if (!this.sup.send(id, { type: 'flush', token })) left.delete(id);
+      const flush = { type: 'flush', token } as const;
+      for (const id of ids) {
+        const sent = id === FIFO_ACTOR ? this.sup.send(NOTIFY_FIFO, id, flush) : id === SMTP_ACTOR ? this.sup.send(NOTIFY_SMTP, id, flush) : this.sup.send(NOTIFY, id, flush);
+        if (!sent) left.delete(id);
+      }
       if (left.size === 0) {
         this.flushWaiters.delete(token);
         clearTimeout(t);
@@ -130,25 +137,23 @@ export class NotifyDispatch {
     return [...this.configs.keys()];
   }
 
-  private onOut(o: ActorOut): void {
-    if (o.kind !== NOTIFIER_KINDS.notify && o.kind !== NOTIFIER_KINDS.fifo && o.kind !== NOTIFIER_KINDS.smtp) return;
-    const m = o.msg as { type?: string; token?: number } | undefined;
-    if (m?.type !== 'flushed' || typeof m.token !== 'number') return; // job/log requests: ScriptJobs
-    const w = this.flushWaiters.get(m.token);
+  /** A notifier handled everything sent before the `flush` with this token. */
+  private flushed(id: string, token: number): void {
+    const w = this.flushWaiters.get(token);
     if (!w) return;
-    w.left.delete(o.id);
+    w.left.delete(id);
     if (w.left.size === 0) {
-      this.flushWaiters.delete(m.token);
+      this.flushWaiters.delete(token);
       w.done();
     }
   }
 
   private fifoAndMail(kind: 'INSTANCE' | 'GROUP', name: string, state: NotifyState, priority: number, smtpAlert: boolean): void {
     if (this.configs.has(FIFO_ACTOR)) {
-      this.send(FIFO_ACTOR, { type: 'transition', seq: this.next(FIFO_ACTOR), kind, name, event: state, priority } satisfies ToFifoActor);
+      this.send(NOTIFY_FIFO, FIFO_ACTOR, { type: 'transition', seq: this.next(FIFO_ACTOR), kind, name, event: state, priority });
     }
     if (smtpAlert && state !== 'STOP' && this.configs.has(SMTP_ACTOR)) {
-      this.send(SMTP_ACTOR, { type: 'transition', seq: this.next(SMTP_ACTOR), kind, name, state } satisfies ToSmtpActor);
+      this.send(NOTIFY_SMTP, SMTP_ACTOR, { type: 'transition', seq: this.next(SMTP_ACTOR), kind, name, state });
     }
   }
 
@@ -157,8 +162,8 @@ export class NotifyDispatch {
     if (!hasScripts(notify)) return null;
     const id = notifyActorId(type, name);
     const cfg = { notify, timeoutMs: this.timeoutMs };
-    if (!this.configs.has(id)) this.spawn(id, NOTIFIER_KINDS.notify, { type, name, ...cfg } satisfies NotifyActorInit);
-    else if (this.changed(id, cfg)) this.send(id, { type: 'config', ...cfg } satisfies ToNotifyActor);
+    if (!this.configs.has(id)) this.spawn(id, NOTIFY, { type, name, ...cfg }, cfg);
+    else if (this.changed(id, cfg)) this.send(NOTIFY, id, { type: 'config', ...cfg });
     return id;
   }
 
@@ -169,18 +174,13 @@ export class NotifyDispatch {
     return true;
   }
 
-  private spawn(id: string, kind: string, init: unknown): void {
-    try {
-      this.sup.spawn(id, kind, init);
-      const cfg = kind === NOTIFIER_KINDS.notify ? { notify: (init as NotifyActorInit).notify, timeoutMs: this.timeoutMs } : init;
-      this.configs.set(id, JSON.stringify(cfg));
-    } catch (e) {
-      this.log.error({ code: (e as { code?: string }).code ?? 'E_ACTOR_SPAWN', actor: id, err: e }, `cannot start notifier ${id}: ${(e as Error).message}`);
-    }
+  /** Spawn a notifier; `cfg` is what a later configure() compares to tell it about changes. */
+  private spawn<Init>(id: string, kind: ActorKind<Init, unknown, unknown>, init: NoInfer<Init>, cfg: unknown): void {
+    if (spawnOrLog(this.sup, this.log, 'notifier', id, kind, init)) this.configs.set(id, JSON.stringify(cfg));
   }
 
-  private send(id: string, msg: unknown): void {
-    if (!this.sup.send(id, msg)) this.log.warn({ code: 'E_NOTIFY_UNDELIVERED', actor: id }, `notifier ${id} is not running - notification dropped`);
+  private send<In>(kind: ActorKind<unknown, In, unknown>, id: string, msg: NoInfer<In>): void {
+    if (!this.sup.send(kind, id, msg)) this.log.warn({ code: 'E_NOTIFY_UNDELIVERED', actor: id }, `notifier ${id} is not running - notification dropped`);
   }
 
   private next(id: string): number {
@@ -190,9 +190,22 @@ export class NotifyDispatch {
   }
 }
 
-function pickNotify(o: Partial<Record<keyof NotifyConfig, NotifyScript>>): NotifyConfig {
+/** The notify scripts of an instance or sync group. */
+export function pickNotify(o: Partial<Record<keyof NotifyConfig, NotifyScript>>): NotifyConfig {
   return {
     notify: o.notify, notifyMaster: o.notifyMaster, notifyBackup: o.notifyBackup, notifyFault: o.notifyFault,
     notifyStop: o.notifyStop, notifyMasterRxLowerPri: o.notifyMasterRxLowerPri,
   };
+}
+
+/** keepalived never times out a notify script except STOP; we kill one still running after notify_script_timeout (default 30 s). */
+export function notifyTimeoutMs(g: KeepalivedConfig['globalDefs']): number {
+  return g.notifyScriptTimeout !== undefined ? Math.round(g.notifyScriptTimeout * 1000) : 30_000;
+}
+
+/** keepalived: an instance or group without its own smtp_alert follows global smtp_alert / smtp_alert_vrrp (default off). */
+export function globalSmtpAlert(g: KeepalivedConfig['globalDefs']): boolean {
+  const v = g.extra['smtp_alert_vrrp']?.[0] ?? g.extra['smtp_alert']?.[0];
+  if (!v) return false;
+  return v.length === 0 || /^(on|true|yes)$/i.test(v[0] ?? '');
 }

@@ -1,0 +1,45 @@
+/**
+ * What --dump-state and the control socket show of the main thread: each
+ * instance (state, priorities, timers, fault reasons, VIPs, counters and drops by reason), the VRRP
+ * sockets, the trackers and the daemon-wide counters.
+ */
+import type { DaemonContext } from './context';
+import type { AdvertIntake } from './intake';
+import type { Trackers } from './trackers';
+
+export interface StateSources {
+  intake: AdvertIntake;
+  trackers: Trackers;
+  startedAt: number;
+  reloads: () => number;
+}
+
+export function vrrpState(ctx: DaemonContext, src: StateSources): Record<string, unknown> {
+  const instances = [...ctx.insts.values()].map((i) => ({
+    name: i.vi.name,
+    interface: i.r.ifname,
+    vrid: i.r.params.vrid,
+    version: i.r.params.version,
+    family: i.r.family,
+    state: i.state?.state ?? 'INIT',
+    priority: i.vi.priority,
+    effectivePriority: i.state?.effectivePriority ?? i.trackers.effective,
+    master: i.state?.masterAddress ?? null,
+    masterPriority: i.state?.masterPriority ?? null,
+    advertIntCs: i.r.params.advertIntCs,
+    masterAdverIntCs: i.state?.masterAdverIntCs ?? null,
+    timers: i.state?.timers ?? null,
+    fault: i.trackers.fault,
+    faultReasons: i.trackers.reasons,
+    vips: i.r.vips.map((v) => `${v.address}/${v.prefixLen}`),
+    vipsHeld: i.vipsHeld,
+    source: i.r.src,
+    mode: i.r.group ? `multicast ${i.r.group}` : `unicast ${i.r.peers.map((p) => p.address).join(',')}`,
+    counters: { ...(i.state?.counters ?? {}), rxAccepted: i.rxAccepted },
+    dropped: i.drops,
+  }));
+  return {
+    daemon: { pid: process.pid, config: ctx.opts.configFile, uptimeMs: Date.now() - src.startedAt, reloads: src.reloads(), counters: ctx.counters },
+    vrrp: { instances, sockets: src.intake.state(), ...src.trackers.state() },
+  };
+}
