@@ -32,13 +32,14 @@ const log = (s: string): void => {
   process.stderr.write(`[failover] ${s}\n`);
 };
 
-function args(): { runs: number } {
+/** `--runs N` (the only argument of this bench and of bench/metrics.ts). */
+export function args(script = 'failover.js', defaultRuns = 5): { runs: number } {
   const a = process.argv.slice(2);
-  let runs = 5;
+  let runs = defaultRuns;
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--runs') runs = Number(a[++i]);
     else if (a[i]?.startsWith('--runs=')) runs = Number(a[i]!.slice(7));
-    else throw new Error(`unknown argument ${a[i]} (usage: failover.js [--runs N])`);
+    else throw new Error(`unknown argument ${a[i]} (usage: ${script} [--runs N])`);
   }
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
   return { runs };

@@ -15,23 +15,11 @@ import type { SupervisorState } from '../src/supervisor';
 import type { Host } from '../test/helpers/lab';
 import { httpInto, get } from '../test/helpers/ns-http';
 import { sleep } from '../test/helpers/bench-daemon';
-import { oneRun, SCENARIOS, median, mean, stdev, mmm, type Run } from './failover';
+import { oneRun, args, SCENARIOS, median, mean, stdev, mmm, type Run } from './failover';
 
 const log = (s: string): void => {
   process.stderr.write(`[metrics] ${s}\n`);
 };
-
-function args(): { runs: number } {
-  const a = process.argv.slice(2);
-  let runs = 3;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === '--runs') runs = Number(a[++i]);
-    else if (a[i]?.startsWith('--runs=')) runs = Number(a[i]!.slice(7));
-    else throw new Error(`unknown argument ${a[i]} (usage: metrics.js [--runs N])`);
-  }
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
-  return { runs };
-}
 
 async function scrapeCost(n: number): Promise<{ p50: number; p99: number; bytes: number }> {
   const sup: SupervisorState = {
@@ -87,7 +75,7 @@ async function scraping(h1: Host, h2: Host): Promise<() => Promise<void>> {
 }
 
 async function main(): Promise<void> {
-  const { runs } = args();
+  const { runs } = args('metrics.js', 3);
   const cost = await scrapeCost(255);
   log(`scrape of 255 instances: p50 ${cost.p50.toFixed(1)} ms, p99 ${cost.p99.toFixed(1)} ms, ${cost.bytes} bytes`);
   const rows: string[] = [];

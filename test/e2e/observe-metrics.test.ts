@@ -13,7 +13,7 @@ import { withLab } from '../helpers/lab';
 import { startKeepalivedTs, vrrpConfig, repoRoot } from '../helpers/keepalived';
 import { withDaemons, logTimeMs } from '../helpers/e2e';
 import { ktsCli, sleep, until } from '../helpers/bench-daemon';
-import { httpInto, get, nextLogLine } from '../helpers/ns-http';
+import { httpInto, get, nextLogLine, observedPair } from '../helpers/ns-http';
 import { parsePromText, documentedMetrics, type PromFamily } from '../helpers/prom-text';
 import { request } from '../../src/supervisor';
 
@@ -31,10 +31,7 @@ test('kill -9 of the MASTER: the BACKUP\'s first scrapes after "Entering MASTER 
   await withLab({ hosts: 2, signal: t.signal, timeoutMs: 85_000 }, async (lab) => {
     const [h1, h2] = lab.hosts;
     await withDaemons(async (keep) => {
-      const a = keep(startKeepalivedTs(h1!, vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`] }), { args: LISTEN }));
-      const b = keep(startKeepalivedTs(h2!, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] }), { args: LISTEN }));
-      const ha = await httpInto(h1!, '127.0.0.1', 9650);
-      const hb = await httpInto(h2!, '127.0.0.1', 9650);
+      const { a, b, ha, hb } = await observedPair(h1!, h2!, keep, VIP);
       let polling = false; // pollers stop in finally too, or a failed test would never exit
       try {
         await h1!.waitForAddress(VIP, { timeoutMs: 10_000 });

@@ -10,12 +10,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { withLab, makeTempDir } from '../helpers/lab';
-import { startKeepalivedTs, vrrpConfig } from '../helpers/keepalived';
 import { withDaemons, logTimeMs } from '../helpers/e2e';
-import { httpInto, nextLogLine } from '../helpers/ns-http';
+import { nextLogLine, observedPair } from '../helpers/ns-http';
 
 const VIP = '192.0.2.100';
-const LISTEN = ['--metrics-listen', '127.0.0.1:9650'];
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -25,10 +23,7 @@ test('status page in headless Chromium: node1 MASTER; after kill -9 node2\'s ope
   await withLab({ hosts: 2, signal: t.signal, timeoutMs: 115_000 }, async (lab) => {
     const [h1, h2] = lab.hosts;
     await withDaemons(async (keep) => {
-      const a = keep(startKeepalivedTs(h1!, vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`] }), { args: LISTEN }));
-      const b = keep(startKeepalivedTs(h2!, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] }), { args: LISTEN }));
-      const ha = await httpInto(h1!, '127.0.0.1', 9650);
-      const hb = await httpInto(h2!, '127.0.0.1', 9650);
+      const { a, b, ha, hb } = await observedPair(h1!, h2!, keep, VIP);
       const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true, timeout: 60_000 });
       try {
         await h1!.waitForAddress(VIP, { timeoutMs: 10_000 });

@@ -8,6 +8,8 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDir, type Host } from './lab';
+import { startKeepalivedTs, vrrpConfig, type DaemonHandle } from './keepalived';
+import type { Keep } from './e2e';
 
 const RELAY = `
 const net = require('node:net');
@@ -83,4 +85,15 @@ export async function nextLogLine(logs: () => string[], before: number, re: RegE
     if (Date.now() > end) throw new Error(`no new log line matching ${re} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 1));
   }
+}
+
+/**
+ * The usual observed pair: node1 MASTER prio 100, node2 BACKUP prio 90 for VIP, both with
+ * --metrics-listen 127.0.0.1:9650, and an HTTP relay into each (close them; the daemons go with `keep`).
+ */
+export async function observedPair(h1: Host, h2: Host, keep: Keep, vip: string): Promise<{ a: DaemonHandle; b: DaemonHandle; ha: NsHttp; hb: NsHttp }> {
+  const args = ['--metrics-listen', '127.0.0.1:9650'];
+  const a = keep(startKeepalivedTs(h1, vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${vip}/24`] }), { args }));
+  const b = keep(startKeepalivedTs(h2, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${vip}/24`] }), { args }));
+  return { a, b, ha: await httpInto(h1, '127.0.0.1', 9650), hb: await httpInto(h2, '127.0.0.1', 9650) };
 }
