@@ -38,6 +38,18 @@ export interface DaemonOptions {
   statsFile?: string;
   /** `--metrics-listen ADDR:PORT` (over global_defs metrics_listen): the metrics/health/status HTTP listener */
   metricsListen?: string;
+  /** -D twice */
+  logExtraDetail?: boolean;
+  /** -X: release VIPs on a transition caused by a signal (reload), even if this run did not add them */
+  releaseVips?: boolean;
+  /** -I */
+  dontReleaseIpvs?: boolean;
+  /** -R: a crashed actor is not restarted; the daemon stops */
+  dontRespawn?: boolean;
+  /** -a: log every address added or removed that netlink reports */
+  addressMonitoring?: boolean;
+  /** -e: a missing include file is an error */
+  includeCheck?: boolean;
 }
 
 /** One running vrrp_instance as the main thread sees it. */

@@ -32,6 +32,9 @@ import { Observability } from '../observe/service';
 
 export type { DaemonOptions } from './context';
 
+/** -R: no restart; the first crash is a fault, and the daemon stops. */
+const NO_RESPAWN_POLICY = { maxRestarts: 0, withinMs: 60_000, backoffMs: [0] };
+
 export class Daemon {
   readonly log: Logger;
   private ctx!: DaemonContext;
@@ -88,7 +91,7 @@ export class Daemon {
   }
 
   private loadConfig(): KeepalivedConfig | null {
-    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: false }); // scripts: scriptPolicy (logged once)
+    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: false, includeCheck: this.opts.includeCheck }); // scripts: scriptPolicy (logged once)
     this.configErrors += r.diagnostics.filter((d) => d.severity === 'error').length;
     for (const d of r.diagnostics) {
       const line = formatDiagnostic(d);
@@ -96,6 +99,11 @@ export class Daemon {
       else this.log.warn({ code: d.code, file: d.file, line: d.line }, line);
     }
     if (r.fatal) return null;
+    if (this.opts.checkOnly) {
+      // -C: keepalived starts only its checker child; nothing of the VRRP side runs (its static addresses included)
+      this.log.info({ code: 'E_CLI_CHECK_ONLY' }, '-C/--check: only the health-checker side runs - no VRRP instance is started');
+      Object.assign(r.config, { vrrpInstances: [], vrrpSyncGroups: [], staticIpaddress: [], staticRoutes: [], staticRules: [] });
+    }
     return r.config;
   }
 
@@ -118,7 +126,7 @@ export class Daemon {
     });
     // each actor kind's output goes to one handler: VRRP effects to the runner; the monitor and
     // notifier kinds register theirs in the dispatchers below
-    sup.register(VRRP, (id, msg) => {
+    sup.register(this.opts.dontRespawn ? { ...VRRP, restartPolicy: NO_RESPAWN_POLICY } : VRRP, (id, msg) => {
       this.runner.onEffects(id, msg);
       this.updateStatus();
     });
@@ -130,6 +138,15 @@ export class Daemon {
     this.runner = new IntentRunner(ctx, this.ah, this.notifiers, this.sync);
     this.lifecycle = new InstanceLifecycle(ctx, { vmacs: this.vmacs, intake: this.intake, runner: this.runner, trackers: this.trackers, sync: this.sync });
     sup.on('restart', (e) => log.warn({ code: 'E_ACTOR_RESTART', actor: e.id, reason: e.reason, attempt: e.attempt }, `actor ${e.id} restarted (${e.reason})`));
+    if (this.opts.dontRespawn) {
+      // -R: keepalived's parent stops when a child dies ("VRRP child process(PID) died: Exiting")
+      const exit = (e: { id: string; reason: string }): void => {
+        log.error({ code: 'E_ACTOR_NO_RESPAWN', actor: e.id, reason: e.reason }, `actor ${e.id} died: Exiting`);
+        void this.stop('dont-respawn');
+      };
+      sup.on('restart', exit);
+      sup.on('fault', exit);
+    }
     sup.on('fault', (e) => {
       log.error({ code: 'E_ACTOR_FAULT', actor: e.id, reason: e.reason }, `actor ${e.id} gave up after ${e.restarts} restarts: ${e.reason}`);
       if (e.kind === VRRP.name) this.runner.actorGaveUp(e.id);
