@@ -17,12 +17,12 @@ import { startKeepalived, startKeepalivedTs, vrrpConfig, descendants, type Daemo
 import { ethSrc, isGratuitousArp } from '../test/helpers/pcap';
 import { adverts, sleep } from '../test/helpers/bench-daemon';
 
-type Kind = 'keepalived-ts' | 'keepalived';
-interface Scenario { name: string; version: 2 | 3; advertInt: number; steadyMs: number }
-interface Run { advertMs: number; garpMs: number; intervals: number[]; rssMaster: number; rssBackup: number; cpuMaster: number; cpuBackup: number }
+export type Kind = 'keepalived-ts' | 'keepalived';
+export interface Scenario { name: string; version: 2 | 3; advertInt: number; steadyMs: number }
+export interface Run { advertMs: number; garpMs: number; intervals: number[]; rssMaster: number; rssBackup: number; cpuMaster: number; cpuBackup: number }
 
 const VIP = '192.0.2.100';
-const SCENARIOS: Scenario[] = [
+export const SCENARIOS: Scenario[] = [
   { name: 'VRRPv2, advert_int 1', version: 2, advertInt: 1, steadyMs: 6_000 },
   { name: 'VRRPv3, advert_int 0.1', version: 3, advertInt: 0.1, steadyMs: 3_000 },
 ];
@@ -32,13 +32,14 @@ const log = (s: string): void => {
   process.stderr.write(`[failover] ${s}\n`);
 };
 
-function args(): { runs: number } {
+/** `--runs N` (the only argument of this bench and of bench/metrics.ts). */
+export function args(script = 'failover.js', defaultRuns = 5): { runs: number } {
   const a = process.argv.slice(2);
-  let runs = 5;
+  let runs = defaultRuns;
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--runs') runs = Number(a[++i]);
     else if (a[i]?.startsWith('--runs=')) runs = Number(a[i]!.slice(7));
-    else throw new Error(`unknown argument ${a[i]} (usage: failover.js [--runs N])`);
+    else throw new Error(`unknown argument ${a[i]} (usage: ${script} [--runs N])`);
   }
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
   return { runs };
@@ -69,19 +70,24 @@ function daemonPids(d: DaemonHandle): number[] {
   return [d.pid, ...descendants(d.pid)];
 }
 
-function start(kind: Kind, h: Host, sc: Scenario, state: 'MASTER' | 'BACKUP', priority: number): DaemonHandle {
+/** bench/metrics.ts: extra keepalived-ts arguments, and load run beside the pair from before the steady window to after the takeover. */
+export interface RunOptions { args?: string[]; beside?: (h1: Host, h2: Host) => Promise<() => Promise<void>> }
+
+function start(kind: Kind, h: Host, sc: Scenario, state: 'MASTER' | 'BACKUP', priority: number, args?: string[]): DaemonHandle {
   const conf = vrrpConfig({ state, priority, version: sc.version, advertInt: sc.advertInt, vips: [`${VIP}/24`] });
-  return kind === 'keepalived' ? startKeepalived(h, conf) : startKeepalivedTs(h, conf);
+  return kind === 'keepalived' ? startKeepalived(h, conf) : startKeepalivedTs(h, conf, { args });
 }
 
-async function oneRun(kind: Kind, sc: Scenario): Promise<Run> {
+export async function oneRun(kind: Kind, sc: Scenario, opts: RunOptions = {}): Promise<Run> {
   return withLab({ hosts: 2, timeoutMs: 60_000 }, async (lab) => {
     const [h1, h2] = lab.hosts as [Host, Host];
-    const a = start(kind, h1, sc, 'MASTER', 100);
-    const b = start(kind, h2, sc, 'BACKUP', 90);
+    const a = start(kind, h1, sc, 'MASTER', 100, opts.args);
+    const b = start(kind, h2, sc, 'BACKUP', 90, opts.args);
+    let stopBeside: (() => Promise<void>) | null = null;
     try {
       await h1.waitForAddress(VIP, { timeoutMs: 15_000 });
       await sleep(Math.max(500, sc.advertInt * 2000)); // let the takeover GARPs and the second block settle
+      stopBeside = opts.beside ? await opts.beside(h1, h2) : null;
       const cap = await lab.capture('vrrp or arp');
       const pa = daemonPids(a);
       const pb = daemonPids(b);
@@ -111,19 +117,20 @@ async function oneRun(kind: Kind, sc: Scenario): Promise<Run> {
         cpuBackup: cpu(1),
       };
     } finally {
+      await stopBeside?.().catch(() => undefined);
       await Promise.all([a.stop(), b.stop()].map((p) => p.catch(() => undefined)));
     }
   });
 }
 
-const median = (xs: number[]): number => {
+export const median = (xs: number[]): number => {
   const s = [...xs].sort((x, y) => x - y);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-const mmm = (xs: number[], d = 1): string => `${Math.min(...xs).toFixed(d)} / ${median(xs).toFixed(d)} / ${Math.max(...xs).toFixed(d)}`;
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const stdev = (xs: number[]): number => {
+export const mmm = (xs: number[], d = 1): string => `${Math.min(...xs).toFixed(d)} / ${median(xs).toFixed(d)} / ${Math.max(...xs).toFixed(d)}`;
+export const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+export const stdev = (xs: number[]): number => {
   const m = mean(xs);
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
 };
@@ -167,7 +174,7 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
+if (require.main === module) main().then(
   () => process.exit(0),
   (e) => {
     process.stderr.write(`failover bench failed: ${(e as Error).stack ?? e}\n`);

@@ -26,7 +26,7 @@ export function daemonOptions(o: CliOptions): DaemonOptions {
     logFile: o.logFile, vrrpOnly: o.vrrpOnly, checkOnly: o.checkOnly, pidFile: o.pidFile, vrrpPidFile: o.vrrpPidFile,
     checkersPidFile: o.checkersPidFile, controlSocket: o.controlSocket, dontReleaseVrrp: o.dontReleaseVrrp,
     enableFaultInjection: o.enableFaultInjection, actorThreads: o.actorThreads,
-    dataFile: o.dataFile, statsFile: o.statsFile,
+    dataFile: o.dataFile, statsFile: o.statsFile, metricsListen: o.metricsListen,
   };
   const flags = ['logExtraDetail', 'logFacility', 'noSyslog', 'logFormat', 'releaseVips', 'dontReleaseIpvs', 'dontRespawn', 'addressMonitoring', 'includeCheck'] as const;
   for (const k of flags) if (o[k] !== undefined) (d as unknown as Record<string, unknown>)[k] = o[k];
@@ -78,7 +78,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${n}\n`);
     return 0;
   }
-  if (o.namespace !== undefined && !o.configTest && !o.dumpConf && !o.dumpState) return inNamespace(argv, o.namespace);
+  if (o.namespace !== undefined && !o.configTest && !o.dumpConf && !o.dumpState && !o.client) return inNamespace(argv, o.namespace);
+  if (o.client || (o.dumpState && o.format === 'text')) {
+    const { runClient } = await import('./observe/client');
+    return runClient({ cmd: o.client ?? 'dump-state', format: o.format, socket: o.controlSocket, instance: o.readyInstance });
+  }
   if (o.dumpState) {
     // the supervisor's client names the path `socket`; passing only `controlSocket` silently used the default path
     const opts: DumpStateOptions & { socket?: string } = { format: o.format, controlSocket: o.controlSocket, socket: o.controlSocket, pidFile: o.pidFile };

@@ -19,6 +19,9 @@ export interface CliOptions extends DaemonOptions {
   help: boolean;
   dumpState: boolean;
   format: 'json' | 'text';
+  /** control-client commands and probes (src/observe/client.ts) */
+  client?: 'reload' | 'stats' | 'health' | 'ready';
+  readyInstance?: string;
   /** -T: everything after it goes to genhash */
   genhash?: string[];
   /** -u: the umask the process sets before anything else */
@@ -155,7 +158,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   { long: 'data-file', arg: 'required', value: 'FILE', origin: OURS, help: 'Where SIGUSR1 writes the state dump (default /tmp/keepalived.data)', apply: (o, v) => { o.dataFile = v; } },
-  { long: 'stats-file', arg: 'required', value: 'FILE', origin: OURS, help: 'Where SIGUSR2 writes the statistics (default /tmp/keepalived.stats)', apply: (o, v) => { o.statsFile = v; } },
+  { long: 'stats-file', arg: 'required', value: 'FILE', origin: OURS, help: 'Where SIGUSR2 writes the statistics (default /tmp/keepalived.stats)', apply: (o, v) => { o.statsFile = v; } },  { long: 'metrics-listen', arg: 'required', value: 'ADDR:PORT', origin: OURS, help: 'Serve /metrics, /healthz, /readyz and the status page (docs/metrics.md)', apply: (o, v) => { o.metricsListen = v; } },
+  { long: 'reload', arg: 'none', origin: OURS, help: 'Reload the running daemon over the control socket; print what changed', apply: (o) => { o.client = 'reload'; } },
+  { long: 'stats', arg: 'none', origin: OURS, help: "Print the running daemon's statistics", apply: (o) => { o.client = 'stats'; } },
+  { long: 'health', arg: 'none', origin: OURS, help: 'Liveness probe: exit 0 healthy, 1 not', apply: (o) => { o.client = 'health'; } },
+  { long: 'ready', arg: 'optional', value: 'INSTANCE', origin: OURS, help: 'Readiness probe (every instance or one is MASTER or BACKUP): exit 0 ready, 1 not', apply: (o, v) => { o.client = 'ready'; o.readyInstance = v || undefined; } },
 ];
 
 function defaults(): CliOptions {

@@ -40,6 +40,8 @@ export interface GlobalDefs extends Located {
   smtpAuthPass?: string;
   /** keepalived-ts extension: seconds after which a notify script (other than STOP) is killed; 0 = never */
   notifyScriptTimeout?: number;
+  /** keepalived-ts extension: ADDR:PORT of the metrics / health / status HTTP listener (config/README.md) */
+  metricsListen?: string;
   enableScriptSecurity: boolean;
   scriptUser?: string;
   scriptGroup?: string;

@@ -56,6 +56,11 @@ export function globalDefs(cb: ConfigBuilder, b: N, g: GlobalDefs): void {
       case 'smtp_tls_ca_file': if (cb.need(n, 1, 'a CA file (PEM)')) g.smtpTlsCaFile = n.args[0]; break;
       case 'smtp_auth_user': if (cb.need(n, 1, 'a user name')) g.smtpAuthUser = n.args[0]; break;
       case 'smtp_auth_pass': if (cb.need(n, 1, 'a password')) g.smtpAuthPass = n.args[0]; break;
+      case 'metrics_listen':
+        if (!cb.need(n, 1, 'ADDR:PORT')) break;
+        if (/^(\[[0-9a-fA-F:.]+\]|[^:[\]]*):\d{1,5}$/.test(n.args[0]!) && Number(n.args[0]!.split(':').pop()) <= 65535) g.metricsListen = n.args[0];
+        else cb.d.error('E_CONFIG_SYNTAX', n.file, n.line, `metrics_listen: expected ADDR:PORT, [ADDR6]:PORT or :PORT, got '${n.args[0]}'`);
+        break;
       case 'notify_script_timeout': g.notifyScriptTimeout = cb.secs(n, 0, 0, 86400) ?? g.notifyScriptTimeout; break;
       case 'enable_script_security': g.enableScriptSecurity = true; break;
       case 'script_user': if (cb.need(n, 1, 'username [groupname]')) { g.scriptUser = n.args[0]; g.scriptGroup = n.args[1]; } break;

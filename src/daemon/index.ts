@@ -28,6 +28,7 @@ import { NotifyDispatch, notifyTimeoutMs } from './notify-dispatch';
 import { installStatic, removeStatic } from './routes';
 import { VmacManager } from './vmac';
 import { AhAuth } from './ah-auth';
+import { Observability } from '../observe/service';
 
 export type { DaemonOptions } from './context';
 
@@ -52,6 +53,9 @@ export class Daemon {
   private scripts: ScriptPolicy = { disabled: new Set(), runAs: new Map() };
   private readonly startedAt = Date.now();
   private reloads = 0;
+  /** error diagnostics of every configuration read (start and reloads) */
+  private configErrors = 0;
+  private obs: Observability | null = null;
   private exit: (code: number) => void = () => undefined;
   /** systemd's notify socket (READY/RELOADING/STOPPING/STATUS/WATCHDOG); a no-op outside systemd */
   private sd!: SdNotifier;
@@ -88,6 +92,7 @@ export class Daemon {
 
   private loadConfig(): KeepalivedConfig | null {
     const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: false, includeCheck: this.opts.includeCheck }); // scripts: scriptPolicy (logged once)
+    this.configErrors += r.diagnostics.filter((d) => d.severity === 'error').length;
     for (const d of r.diagnostics) {
       const line = formatDiagnostic(d);
       if (d.severity === 'error') this.log.error({ code: d.code, file: d.file, line: d.line }, line);
@@ -158,8 +163,12 @@ export class Daemon {
     }
     this.trackers.startScripts(false);
 
+    const obs = (this.obs = new Observability({ sup, log, vrrp: () => this.vrrpState(), listen: this.opts.metricsListen ?? cfg.globalDefs.metricsListen }));
+    ctx.observe = obs;
+    this.jobs.onActorLog = (actor, level, fields) => obs.recorder.actorLog(actor, level, fields);
+    await obs.start().catch((e) => log.error({ code: (e as { code?: string }).code ?? 'E_METRICS_LISTEN', err: e }, (e as Error).message));
     const sockPath = this.opts.controlSocket ?? DEFAULT_CONTROL_SOCKET;
-    this.control = new ControlServer(sockPath, { supervisor: sup, extraState: () => this.vrrpState(), reload: () => this.reload() });
+    this.control = new ControlServer(sockPath, { supervisor: sup, extraState: () => this.vrrpState(), reload: () => obs.reload(() => this.reload()), verbs: obs.verbs });
     try {
       await this.control.listen();
     } catch (e) {
@@ -185,7 +194,8 @@ export class Daemon {
   }
 
   vrrpState(): Record<string, unknown> {
-    return vrrpState(this.ctx, { intake: this.intake, trackers: this.trackers, startedAt: this.startedAt, reloads: () => this.reloads });
+    const s = vrrpState(this.ctx, { intake: this.intake, trackers: this.trackers, startedAt: this.startedAt, reloads: () => this.reloads });
+    return { ...s, daemon: { ...(s.daemon as object), configErrors: this.configErrors } };
   }
 
   /** READY=1 waits for every instance's first state (its actor reported a snapshot), at most `ms`. */
@@ -267,6 +277,7 @@ export class Daemon {
     this.runner.close();
     this.trackers.close();
     await this.control?.close().catch(() => undefined);
+    await this.obs?.close();
     if (!this.opts.dontReleaseVrrp) await removeStatic(ctx.cfg, this.log).catch(() => 0);
     closeNetlink();
     removePidFiles(this.opts);

@@ -204,6 +204,7 @@ export class IntentRunner {
       if (st0.masterPriority > st0.effectivePriority) log.info({ instance: name }, `(${name}) Master received advert from ${st0.masterAddress} with higher priority ${st0.masterPriority}, ours ${st0.effectivePriority}`);
       else log.info({ instance: name }, `(${name}) Master received advert from ${st0.masterAddress} with same priority ${st0.masterPriority} but higher IP address than ours`);
     }
+    this.ctx.observe?.transition(name, from, to, reason, { counters: { ...inst.state?.counters }, master: inst.state?.masterAddress, effectivePriority: inst.state?.effectivePriority, vipsHeld: inst.vipsHeld });
     // -X: an instance that is not MASTER releases its VIPs even if this run did not add them
     if (this.ctx.opts.releaseVips && (to === 'BACKUP' || to === 'FAULT') && !inst.vipsHeld) {
       enqueue(this.ctx, inst, 'releasing VIPs (-X)', async () => {

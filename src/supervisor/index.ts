@@ -62,12 +62,12 @@ export async function dumpState(opts: DumpStateOptions): Promise<number> {
   return resp.ok ? 0 : 1;
 }
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-function fmtMs(ms: number): string {
+export function fmtMs(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   const s = Math.floor(ms / 1000);
   if (s < 120) return `${s}s`;

@@ -63,13 +63,19 @@ test('-v, -h, and an unknown option', () => {
 });
 
 test('daemon options: short and long forms, bundled flags, ours', () => {
-  const o = parseArgs(['-nlD', '-f', 'a.conf', '-P', '-p', '/run/a.pid', '--vrrp_pid=/run/v.pid', '-c', '/run/c.pid', '-i', 'n1', '-g', '/tmp/l', '--control-socket', '/run/s', '--enable-fault-injection', '--dont-release-vrrp', '--actor-threads', '3', '--data-file', '/tmp/d', '--stats-file', '/tmp/s', '-S', '2', '-G', '--log-format', 'text']);
+  const o = parseArgs(['-nlD', '-f', 'a.conf', '-P', '-p', '/run/a.pid', '--vrrp_pid=/run/v.pid', '-c', '/run/c.pid', '-i', 'n1', '-g', '/tmp/l', '--control-socket', '/run/s', '--enable-fault-injection', '--dont-release-vrrp', '--actor-threads', '3', '--data-file', '/tmp/d', '--stats-file', '/tmp/s', '-S', '2', '-G', '--log-format', 'text', '--metrics-listen', '127.0.0.1:9650']);
   assert.deepEqual(daemonOptions(o), {
     configFile: 'a.conf', configId: 'n1', dontFork: true, logConsole: true, logDetail: true, logFile: '/tmp/l', vrrpOnly: true, checkOnly: false,
     logFacility: 2, noSyslog: true, logFormat: 'text',
     pidFile: '/run/a.pid', vrrpPidFile: '/run/v.pid', checkersPidFile: '/run/c.pid', controlSocket: '/run/s', dontReleaseVrrp: true,
-    enableFaultInjection: true, actorThreads: 3, dataFile: '/tmp/d', statsFile: '/tmp/s',
+    enableFaultInjection: true, actorThreads: 3, dataFile: '/tmp/d', statsFile: '/tmp/s', metricsListen: '127.0.0.1:9650',
   });
+  // control-client commands and probes
+  assert.equal(parseArgs(['--health']).client, 'health');
+  assert.deepEqual([parseArgs(['--ready=VI_1']).client, parseArgs(['--ready=VI_1']).readyInstance], ['ready', 'VI_1']);
+  assert.equal(parseArgs(['--ready']).readyInstance, undefined);
+  assert.equal(parseArgs(['--reload']).client, 'reload');
+  assert.equal(parseArgs(['--stats']).client, 'stats');
   assert.equal(parseArgs([]).configFile, '/etc/keepalived/keepalived.conf');
   assert.throws(() => parseArgs(['--actor-threads', '0']));
 });

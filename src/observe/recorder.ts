@@ -1,0 +1,96 @@
+/**
+ * What only an observer can know, kept beside the daemon's own state: each instance's last
+ * transitions with their reasons and times (the daemon calls transition()), actor
+ * restarts by reason, hang detections (hosts the watchdog terminated, charged to the actor it
+ * blamed), notifier failures (warn/error log requests of notify, FIFO and SMTP actors) and the
+ * main loop's lag. It listens to the supervisor's events; it never changes what the daemon does.
+ */
+import type { Supervisor, RestartEvent, FaultEvent, HostTerminatedEvent } from '../supervisor';
+import { reasonClass, TRANSITIONS_KEPT, type ObsRecords, type ObsTransition } from './view';
+
+const NOTIFIER = /^notify|fifo|smtp/;
+
+export class ObsRecorder implements ObsRecords {
+  readonly transitions = new Map<string, ObsTransition[]>();
+  readonly restarts = new Map<string, { kind: string; byReason: Record<string, number> }>();
+  readonly hangs = new Map<string, { kind: string; count: number }>();
+  readonly notifyFailures: Record<string, Record<string, number>> = {};
+  loopLagMs = 0;
+  private lagWindow: number[] = [];
+  private readonly lagTimer: NodeJS.Timeout;
+  private readonly kinds = new Map<string, string>();
+
+  /** `onChange(urgent)`: urgent when an actor was given up (the view should go out at once). */
+  constructor(private readonly sup: Supervisor, private readonly onChange: (urgent: boolean) => void = () => undefined, private readonly now: () => number = Date.now) {
+    sup.on('started', this.onStarted);
+    sup.on('restart', this.onRestart);
+    sup.on('fault', this.onFault);
+    sup.on('host-terminated', this.onHostTerminated);
+    // main-loop lag: how late a 100 ms interval fires; the worst over the last 10 ticks (1 s)
+    let expected = performance.now() + 100;
+    this.lagTimer = setInterval(() => {
+      const t = performance.now();
+      this.lagWindow.push(Math.max(0, t - expected));
+      if (this.lagWindow.length > 10) this.lagWindow.shift();
+      this.loopLagMs = Math.max(...this.lagWindow);
+      expected = t + 100;
+    }, 100);
+    this.lagTimer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.lagTimer);
+    this.sup.off('started', this.onStarted);
+    this.sup.off('restart', this.onRestart);
+    this.sup.off('fault', this.onFault);
+    this.sup.off('host-terminated', this.onHostTerminated);
+  }
+
+  /** The daemon is entering a state (called before it logs "Entering … STATE"). */
+  transition(instance: string, from: string, to: string, reason: string): ObsTransition {
+    const t = { atMs: this.now(), from, to, reason };
+    const list = this.transitions.get(instance) ?? [];
+    list.push(t);
+    if (list.length > TRANSITIONS_KEPT) list.splice(0, list.length - TRANSITIONS_KEPT);
+    this.transitions.set(instance, list);
+    return t;
+  }
+
+  private readonly onStarted = (e: { id: string; kind: string }): void => {
+    this.kinds.set(e.id, e.kind);
+  };
+
+  /** A monitor or notifier actor logged a line (ScriptJobs): a notifier's warning or error is a failure. */
+  actorLog(actor: string, level: string, fields: Record<string, unknown>): void {
+    if (level !== 'warn' && level !== 'error') return;
+    const kind = this.kinds.get(actor) ?? actor;
+    if (!NOTIFIER.test(kind)) return;
+    const k = /smtp/.test(kind) ? 'smtp' : /fifo/.test(kind) ? 'fifo' : 'notify';
+    const code = typeof fields.code === 'string' ? fields.code : 'E_UNKNOWN';
+    const m = (this.notifyFailures[k] ??= {});
+    m[code] = (m[code] ?? 0) + 1;
+    this.onChange(false);
+  }
+
+  private readonly onRestart = (e: RestartEvent): void => {
+    const r = this.restarts.get(e.id) ?? { kind: e.kind, byReason: {} };
+    const c = reasonClass(e.reason);
+    r.byReason[c] = (r.byReason[c] ?? 0) + 1;
+    this.restarts.set(e.id, r);
+    this.onChange(false);
+  };
+
+  private readonly onFault = (_e: FaultEvent): void => {
+    this.onChange(true);
+  };
+
+  private readonly onHostTerminated = (e: HostTerminatedEvent): void => {
+    if (/^missed heartbeats/.test(e.reason)) {
+      const id = e.blamed ?? e.host;
+      const h = this.hangs.get(id) ?? { kind: (e.blamed && this.kinds.get(e.blamed)) || e.pool, count: 0 };
+      h.count++;
+      this.hangs.set(id, h);
+    }
+    this.onChange(false);
+  };
+}
