@@ -8,17 +8,18 @@
  * actor would (`step()` of machine.ts, an advert-timer event on that state) and sends the advert it
  * yields, and goes on doing so, deadline after deadline, until the actor speaks again.
  *
- * - The advert counter (`counters.advertSent`) numbers adverts: both step from the same state with
- *   the same event, so the actor's late advert for a deadline the deputy covered carries a number
- *   the deputy already sent, and is not sent twice.
+ * - The deadline is the state's Adver_Timer, but never later than one interval after the last
+ *   advert that went out (the actor's or the deputy's): a restarted actor that lost its phase
+ *   cannot open a gap. The actor's late advert for a deadline the deputy covered (one within half
+ *   an interval of the deputy's) is not sent twice; the actor's state is adopted as it arrives.
  * - Every advert heard while MASTER is stepped too, only to learn whether the machine would leave
  *   MASTER (a better master, RFC 5798 §6.4.3): then the deputy stops. It carries out nothing else;
  *   the actor decides (the advert is delivered to it, and again after a restart, since messages
  *   posted to a hung host are lost).
  * - A restarted actor resumes from the deputy's state when that is newer (Supervisor ResumeHook),
  *   so its next deadline is the deputy's and the numbers line up.
- * Bounds: the deputy sends within GRACE (≤ 10 ms) + timer latency of a missed deadline, so the peer
- * sees gaps ≤ advert_int + ~12 ms while the main thread runs on time, whatever the actor does.
+ * Bounds: the deputy sends within GRACE (≤ 5 ms) + timer latency of a missed deadline, so the peer
+ * sees gaps ≤ advert_int + ~7 ms while the main thread runs on time, whatever the actor does.
  */
 import { step } from '../actors/vrrp/machine';
 import type { InstanceState, Intent, VrrpEvent } from '../actors/vrrp/types';
@@ -35,8 +36,10 @@ interface Rec {
   timer: NodeJS.Timeout | null;
   /** deadline + grace the timer is armed for */
   at: number;
-  /** highest advert number (counters.advertSent) the deputy sent */
-  sentMax: number;
+  /** when (monoNow) an advert of this instance last went out, from the actor or the deputy */
+  lastSentAt: number;
+  /** when the deputy last sent one */
+  deputyAt: number;
   /** the deputy's state is newer than the actor's last */
   ahead: boolean;
   /** adverts sent in the current episode */
@@ -45,16 +48,19 @@ interface Rec {
   endedBy: Heard | null;
 }
 
-export interface DeputyStats { adverts: number; episodes: number }
+/** adverts sent; episodes (actor late → back); the deputy timer's worst lateness (main-thread scheduling) */
+export interface DeputyStats { adverts: number; episodes: number; maxFireLateMs: number }
 
-/** How long after a missed deadline the deputy sends: 10 % of advert_int, within 2..10 ms. */
+/** How long after a missed deadline the deputy sends: 5 % of advert_int, within 2..5 ms. */
 export function deputyGraceMs(advertIntCs: number): number {
-  return Math.min(10, Math.max(2, advertIntCs));
+  return Math.min(5, Math.max(2, advertIntCs / 2));
 }
+
+const intervalMs = (inst: Inst): number => inst.r.params.advertIntCs * 10;
 
 export class Deputy {
   private readonly recs = new WeakMap<Inst, Rec>();
-  readonly stats: DeputyStats = { adverts: 0, episodes: 0 };
+  readonly stats: DeputyStats = { adverts: 0, episodes: 0, maxFireLateMs: 0 };
 
   constructor(private readonly ctx: DaemonContext, private readonly advertise: (inst: Inst, priority: number) => void) {}
 
@@ -64,24 +70,19 @@ export class Deputy {
    */
   accept(inst: Inst, msg: FromVrrpActor): Intent[] {
     const rec = this.rec(inst);
-    const mine = inst.state;
     const theirs = msg.state;
+    const now = monoNow();
     let intents = msg.intents;
-    if (rec.sentMax > 0 && theirs.state === 'MASTER') {
-      let n = theirs.counters.advertSent - intents.filter((i) => i.type === 'sendAdvert').length;
-      intents = intents.filter((i) => i.type !== 'sendAdvert' || i.priority === 0 || ++n > rec.sentMax);
+    // the actor's late advert for a deadline the deputy just covered: not twice within half an interval
+    if (theirs.state === 'MASTER' && now - rec.deputyAt < intervalMs(inst) / 2) {
+      intents = intents.filter((i) => i.type !== 'sendAdvert' || i.priority === 0);
     }
-    if (!mine || !rec.ahead || theirs.state !== 'MASTER' || theirs.counters.advertSent >= mine.counters.advertSent) {
-      inst.state = theirs;
-      if (rec.ahead) {
-        this.ctx.log.info({ instance: inst.vi.name, adverts: rec.episode }, `(${inst.vi.name}) VRRP actor back: the deputy stops after ${rec.episode} adverts`);
-      }
-      rec.ahead = false;
-      rec.episode = 0;
-      rec.endedBy = null;
-    } else if (theirs.effectivePriority !== mine.effectivePriority) {
-      inst.state = { ...mine, effectivePriority: theirs.effectivePriority };
-    }
+    if (intents.some((i) => i.type === 'sendAdvert')) rec.lastSentAt = now;
+    inst.state = theirs;
+    if (rec.ahead) this.ctx.log.info({ instance: inst.vi.name, adverts: rec.episode }, `(${inst.vi.name}) VRRP actor back: the deputy stops after ${rec.episode} adverts`);
+    rec.ahead = false;
+    rec.episode = 0;
+    rec.endedBy = null;
     this.arm(inst);
     return intents;
   }
@@ -122,6 +123,14 @@ export class Deputy {
     this.ctx.sup.send(VRRP, inst.id, { type: 'advert', from: e.from, priority: e.priority, maxAdverIntCs: e.maxAdverIntCs });
   }
 
+  /** A MASTER's next advert is due at its Adver_Timer, and never later than one interval after the last one sent. */
+  private dueOf(inst: Inst, rec: Rec): number | null {
+    const s = inst.state;
+    const t = s?.state === 'MASTER' ? s.timers.advert : null;
+    if (t === null) return null;
+    return rec.lastSentAt > 0 ? Math.min(t, rec.lastSentAt + intervalMs(inst)) : t;
+  }
+
   private instOf(id: string): Inst | undefined {
     for (const i of this.ctx.insts.values()) if (i.id === id) return i;
     return undefined;
@@ -130,7 +139,7 @@ export class Deputy {
   private rec(inst: Inst): Rec {
     let r = this.recs.get(inst);
     if (!r) {
-      r = { timer: null, at: 0, sentMax: 0, ahead: false, episode: 0, endedBy: null };
+      r = { timer: null, at: 0, lastSentAt: 0, deputyAt: -Infinity, ahead: false, episode: 0, endedBy: null };
       this.recs.set(inst, r);
     }
     return r;
@@ -145,7 +154,7 @@ export class Deputy {
   /** Wait for the MASTER's next deadline (plus grace); nothing to wait for in any other state. */
   private arm(inst: Inst): void {
     const rec = this.rec(inst);
-    const due = inst.state?.state === 'MASTER' ? inst.state.timers.advert : null;
+    const due = this.dueOf(inst, rec);
     if (due === null || rec.endedBy || this.ctx.stopping) {
       this.disarm(rec);
       return;
@@ -165,14 +174,15 @@ export class Deputy {
     const st = this.ctx.sup.statusOf(inst.id);
     if (st !== 'running' && st !== 'restarting' && st !== 'starting') return;
     const now = monoNow();
-    const due = s.timers.advert;
+    const due = this.dueOf(inst, rec);
     if (due === null) return;
     if (now < due + deputyGraceMs(inst.r.params.advertIntCs) - 0.5) {
       rec.at = 0;
       this.arm(inst);
       return;
     }
-    const r = step(inst.r.params, s, { type: 'timer', timer: 'advert', now });
+    // the deadline is the earlier of the state's and one interval after the last advert on the wire
+    const r = step(inst.r.params, { ...s, timers: { ...s.timers, advert: due } }, { type: 'timer', timer: 'advert', now });
     // only the adverts: a GARP refresh stays the actor's, when it is back
     r.state.garpRefreshAt = s.garpRefreshAt;
     for (const i of r.intents) if (i.type === 'sendAdvert') this.advertise(inst, i.priority);
@@ -182,7 +192,8 @@ export class Deputy {
     }
     rec.episode++;
     this.stats.adverts++;
-    rec.sentMax = r.state.counters.advertSent;
+    this.stats.maxFireLateMs = Math.max(this.stats.maxFireLateMs, Math.round((now - due - deputyGraceMs(inst.r.params.advertIntCs)) * 10) / 10);
+    rec.lastSentAt = rec.deputyAt = now;
     rec.ahead = true;
     inst.state = r.state;
     rec.at = 0;

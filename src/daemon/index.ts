@@ -169,7 +169,7 @@ export class Daemon {
   }
 
   vrrpState(): Record<string, unknown> {
-    return vrrpState(this.ctx, { intake: this.intake, trackers: this.trackers, startedAt: this.startedAt, reloads: () => this.reloads });
+    return vrrpState(this.ctx, { intake: this.intake, trackers: this.trackers, startedAt: this.startedAt, reloads: () => this.reloads, deputy: this.runner.deputy.stats });
   }
 
   /** READY=1 waits for every instance's first state (its actor reported a snapshot), at most `ms`. */
