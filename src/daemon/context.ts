@@ -18,6 +18,12 @@ export interface DaemonOptions {
   logConsole: boolean;
   logDetail: boolean;
   logFile?: string;
+  /** -S: syslog facility local0..local7 (keepalived's default: daemon, VRRP local1, checkers local2) */
+  logFacility?: number;
+  /** -G: no syslog */
+  noSyslog?: boolean;
+  /** --log-format: stderr and -g file lines as JSON or keepalived's text */
+  logFormat?: 'json' | 'text';
   vrrpOnly: boolean;
   checkOnly: boolean;
   pidFile?: string;
@@ -30,6 +36,18 @@ export interface DaemonOptions {
   /** SIGUSR1 / SIGUSR2 dump paths (keepalived: /tmp/keepalived.data, /tmp/keepalived.stats). */
   dataFile?: string;
   statsFile?: string;
+  /** -D twice */
+  logExtraDetail?: boolean;
+  /** -X: release VIPs on a transition caused by a signal (reload), even if this run did not add them */
+  releaseVips?: boolean;
+  /** -I */
+  dontReleaseIpvs?: boolean;
+  /** -R: a crashed actor is not restarted; the daemon stops */
+  dontRespawn?: boolean;
+  /** -a: log every address added or removed that netlink reports */
+  addressMonitoring?: boolean;
+  /** -e: a missing include file is an error */
+  includeCheck?: boolean;
 }
 
 /** One running vrrp_instance as the main thread sees it. */

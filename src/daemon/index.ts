@@ -11,7 +11,7 @@ import { closeNetlink, listAddresses, SdNotifier } from '../io';
 import { monoNow } from '../actors/runtime';
 import { VRRP } from '../actors/kinds';
 import type { DaemonContext, DaemonOptions } from './context';
-import { writePidFiles, removePidFiles, forkToBackground, takeOverSignals } from './process';
+import { writePidFiles, removePidFiles, forkToBackground, takeOverSignals, signalReady } from './process';
 import type { SignalDispatcher } from './signal-dispatch';
 import { DumpFiles } from './dumps';
 import { buildDumpView } from './dump-view';
@@ -31,6 +31,9 @@ import { VmacManager } from './vmac';
 import { AhAuth } from './ah-auth';
 
 export type { DaemonOptions } from './context';
+
+/** -R: no restart; the first crash is a fault, and the daemon stops. */
+const NO_RESPAWN_POLICY = { maxRestarts: 0, withinMs: 60_000, backoffMs: [0] };
 
 export class Daemon {
   readonly log: Logger;
@@ -58,7 +61,10 @@ export class Daemon {
   private lastStatus = '';
 
   constructor(readonly opts: DaemonOptions) {
-    this.log = createLogger({ console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined });
+    this.log = createLogger({
+      daemon: true, console: opts.logConsole, file: opts.logFile, level: opts.logDetail ? 'debug' : undefined,
+      facility: opts.logFacility, noSyslog: opts.noSyslog, format: opts.logFormat,
+    });
     setLogger(this.log);
     this.vmacs = new VmacManager(this.log);
     this.ah = new AhAuth(this.log);
@@ -82,13 +88,18 @@ export class Daemon {
   }
 
   private loadConfig(): KeepalivedConfig | null {
-    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: false }); // scripts: scriptPolicy (logged once)
+    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: false, includeCheck: this.opts.includeCheck }); // scripts: scriptPolicy (logged once)
     for (const d of r.diagnostics) {
       const line = formatDiagnostic(d);
       if (d.severity === 'error') this.log.error({ code: d.code, file: d.file, line: d.line }, line);
       else this.log.warn({ code: d.code, file: d.file, line: d.line }, line);
     }
     if (r.fatal) return null;
+    if (this.opts.checkOnly) {
+      // -C: keepalived starts only its checker child; nothing of the VRRP side runs (its static addresses included)
+      this.log.info({ code: 'E_CLI_CHECK_ONLY' }, '-C/--check: only the health-checker side runs - no VRRP instance is started');
+      Object.assign(r.config, { vrrpInstances: [], vrrpSyncGroups: [], staticIpaddress: [], staticRoutes: [], staticRules: [] });
+    }
     return r.config;
   }
 
@@ -111,7 +122,7 @@ export class Daemon {
     });
     // each actor kind's output goes to one handler: VRRP effects to the runner; the monitor and
     // notifier kinds register theirs in the dispatchers below
-    sup.register(VRRP, (id, msg) => {
+    sup.register(this.opts.dontRespawn ? { ...VRRP, restartPolicy: NO_RESPAWN_POLICY } : VRRP, (id, msg) => {
       this.runner.onEffects(id, msg);
       this.updateStatus();
     }, (id) => this.runner.deputy.resume(id));
@@ -127,6 +138,15 @@ export class Daemon {
     });
     this.lifecycle = new InstanceLifecycle(ctx, { vmacs: this.vmacs, intake: this.intake, runner: this.runner, trackers: this.trackers, sync: this.sync });
     sup.on('restart', (e) => log.warn({ code: 'E_ACTOR_RESTART', actor: e.id, reason: e.reason, attempt: e.attempt }, `actor ${e.id} restarted (${e.reason})`));
+    if (this.opts.dontRespawn) {
+      // -R: keepalived's parent stops when a child dies ("VRRP child process(PID) died: Exiting")
+      const exit = (e: { id: string; reason: string }): void => {
+        log.error({ code: 'E_ACTOR_NO_RESPAWN', actor: e.id, reason: e.reason }, `actor ${e.id} died: Exiting`);
+        void this.stop('dont-respawn');
+      };
+      sup.on('restart', exit);
+      sup.on('fault', exit);
+    }
     sup.on('fault', (e) => {
       log.error({ code: 'E_ACTOR_FAULT', actor: e.id, reason: e.reason }, `actor ${e.id} gave up after ${e.restarts} restarts: ${e.reason}`);
       if (e.kind === VRRP.name) this.runner.actorGaveUp(e.id);
@@ -155,6 +175,7 @@ export class Daemon {
     this.signals.markReady();
     this.sd.ready(this.statusLine());
     this.sd.startWatchdog(() => liveness().alive());
+    signalReady();
     return await new Promise<number>((resolve) => {
       this.exit = resolve;
     });
@@ -261,9 +282,6 @@ export class Daemon {
 }
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
-  if (!opts.dontFork) {
-    forkToBackground();
-    return 0;
-  }
+  if (!opts.dontFork) return forkToBackground(opts);
   return new Daemon(opts).start();
 }

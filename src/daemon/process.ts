@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import type { Logger } from '../util/log';
 import type { DaemonOptions } from './context';
 import { catchSignals, caughtSignals, realtimeRange, setSignalHandler } from '../io';
@@ -13,6 +14,7 @@ import { caughtSignals as signalsToCatch } from './signal-table';
 import { SignalDispatcher, type SignalActions } from './signal-dispatch';
 
 const DEFAULT_PID_FILE = '/run/keepalived.pid';
+const osSignals = constants.signals as Record<string, number>;
 
 function pidFiles(opts: DaemonOptions): string[] {
   return [opts.pidFile ?? DEFAULT_PID_FILE, opts.vrrpPidFile].filter((p): p is string => !!p);
@@ -56,11 +58,43 @@ export function removePidFiles(opts: DaemonOptions): void {
   }
 }
 
-/** keepalived forks into the background unless -n: run ourselves detached with -n. */
-export function forkToBackground(): void {
+/** Set in the environment of the child forkToBackground starts: the child reports readiness on its IPC channel. */
+const READY_ENV = 'KTS_FORK_READY';
+
+/**
+ * keepalived forks into the background unless -n: run ourselves detached with -n and wait until the
+ * child is ready (signalReady) or exits. The command's status is 0 once the daemon runs, or the
+ * child's status when it cannot start (its lines went to its destinations: syslog, -g file, and the
+ * console with -l, which the child inherits).
+ */
+export function forkToBackground(opts: DaemonOptions): Promise<number> {
   const args = process.argv.slice(1);
-  const child = spawn(process.execPath, [...process.execArgv, ...args, '-n'], { detached: true, stdio: 'ignore' });
-  child.unref();
+  const child = spawn(process.execPath, [...process.execArgv, ...args, '-n'], {
+    detached: true,
+    stdio: ['ignore', 'ignore', opts.logConsole ? 'inherit' : 'ignore', 'ipc'],
+    env: { ...process.env, [READY_ENV]: '1' },
+  });
+  return new Promise((resolve) => {
+    const done = (code: number): void => {
+      child.removeAllListeners();
+      if (child.connected) child.disconnect();
+      child.unref();
+      resolve(code);
+    };
+    child.on('message', (m: unknown) => {
+      if ((m as { ready?: boolean } | null)?.ready === true) done(0);
+    });
+    child.on('exit', (code, signal) => done(code ?? 128 + (signal ? (osSignals[signal] ?? 0) : 0)));
+    child.on('error', () => done(1));
+  });
+}
+
+/** In the child of forkToBackground: every instance has started and the control socket listens. */
+export function signalReady(): void {
+  if (process.env[READY_ENV] !== '1') return;
+  delete process.env[READY_ENV]; // not inherited by scripts
+  if (!process.send) return;
+  process.send({ ready: true }, () => process.disconnect());
 }
 
 /**

@@ -208,6 +208,12 @@ export class IntentRunner {
       if (st0.masterPriority > st0.effectivePriority) log.info({ instance: name }, `(${name}) Master received advert from ${st0.masterAddress} with higher priority ${st0.masterPriority}, ours ${st0.effectivePriority}`);
       else log.info({ instance: name }, `(${name}) Master received advert from ${st0.masterAddress} with same priority ${st0.masterPriority} but higher IP address than ours`);
     }
+    // -X: an instance that is not MASTER releases its VIPs even if this run did not add them
+    if (this.ctx.opts.releaseVips && (to === 'BACKUP' || to === 'FAULT') && !inst.vipsHeld) {
+      enqueue(this.ctx, inst, 'releasing VIPs (-X)', async () => {
+        for (const v of [...inst.r.vips, ...inst.r.excluded]) await this.vipOp('del', inst, v);
+      });
+    }
     if (to === 'STOP') log.info({ instance: name, from, to, reason }, `(${name}) Stopped`);
     else log.info({ instance: name, from, to, reason }, `(${name}) Entering ${to} STATE${extra}`);
     if (to === 'INIT') return;

@@ -16,8 +16,8 @@
 import type { Logger } from '../util/log';
 import type { Supervisor } from '../supervisor';
 import type { KeepalivedConfig, VrrpInstance } from '../config';
-import { listLinks, watchLinks, type LinkState, type Watcher } from '../io';
-import { computeEffective, primaryInterfaceTracker, type TrackerStatus } from '../actors/monitor/priority';
+import { listLinks, watchLinks, watchAddresses, type LinkState, type Watcher } from '../io';
+import { computeEffective, primaryInterfaceTracker, ownTrackInterfaces, type TrackerStatus } from '../actors/monitor/priority';
 import { initialScriptState, scriptOk, type ScriptState } from '../actors/monitor/script';
 import { VRRP, VRRP_SCRIPT, LINK } from '../actors/kinds';
 import type { FromScriptMonitor } from '../actors/monitor/actor-script';
@@ -159,6 +159,7 @@ export class Trackers {
   private readonly links = new Map<string, LinkState>();
   private readonly scripts = new Map<string, ScriptStatusRec>();
   private linkWatch: Watcher | null = null;
+  private addrWatch: Watcher | null = null;
   private readonly monitors: MonitorDispatch;
   private readonly fileProc: FileProcessTrackers;
 
@@ -175,6 +176,10 @@ export class Trackers {
     this.fileProc.configure(this.ctx.cfg, false);
     for (const l of await listLinks().catch(() => [])) this.links.set(l.ifname, l);
     this.linkWatch = watchLinks((ev) => this.onLink(ev));
+    // -a: keepalived logs every address change netlink reports
+    if (this.ctx.opts.addressMonitoring) {
+      this.addrWatch = watchAddresses((ev) => this.ctx.log.info({ ifname: ev.ifname, address: ev.address }, `Netlink reflector reports IP ${ev.address} ${ev.type === 'new' ? 'added to' : 'removed from'} ${ev.ifname ?? ev.ifindex}`));
+    }
   }
 
   /** netlink's link table (the SIGUSR1 dump's interfaces). */
@@ -205,10 +210,16 @@ export class Trackers {
 
   close(): void {
     this.linkWatch?.close();
+    this.addrWatch?.close();
   }
 
   /** Recompute an instance's effective priority and fault; tell its actor what changed. */
   update(inst: Inst, initial: boolean): void {
+    if (initial) {
+      for (const t of ownTrackInterfaces(inst.vi.trackInterfaces, inst.r.ifname).ignored) {
+        this.ctx.log.info({ instance: inst.vi.name }, `(${inst.vi.name}) Ignoring track_interface ${t.name} since own interface`);
+      }
+    }
     const eff = computeEffective(inst.vi.priority, this.statuses(inst));
     const prev = inst.trackers;
     inst.trackers = { ...prev, effective: eff.effective, ownFault: eff.fault, ownReasons: eff.reasons };
@@ -277,7 +288,7 @@ export class Trackers {
     // keepalived: a sync group's trackers apply to each member, with weight 0 unless sync_group_tracking_weight
     const g = this.sync.groupOfInstance(vi.name)?.def;
     const gw = (w: number | undefined): number | undefined => (g?.syncGroupTrackingWeight ? w : 0);
-    const ifs = [...vi.trackInterfaces, ...(g?.trackInterfaces ?? []).map((t) => ({ ...t, weight: gw(t.weight) ?? 0 }))];
+    const ifs = [...ownTrackInterfaces(vi.trackInterfaces, inst.r.ifname).kept, ...(g?.trackInterfaces ?? []).map((t) => ({ ...t, weight: gw(t.weight) ?? 0 }))];
     const scs = [...vi.trackScripts, ...(g?.trackScripts ?? []).map((t) => ({ ...t, weight: gw(t.weight) }))];
     for (const t of ifs) out.push({ kind: 'interface', name: t.name, up: this.linkUp(t.name), weight: t.weight, reverse: t.reverse });
     for (const t of scs) {

@@ -141,6 +141,7 @@ test('keepalived.conf to result: an HTTP_GET with two urls is up once both answe
   const port = (srv.address() as net.AddressInfo).port;
   const text = [
     'virtual_server 192.0.2.10 80 {',
+    '  protocol TCP',
     '  delay_loop 0.2',
     '  alpha',
     '  real_server 127.0.0.1 ' + port + ' {',

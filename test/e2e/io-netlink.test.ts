@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import type { Host } from '../helpers/lab';
 import { withLab } from '../helpers/lab';
 import { runIo, spawnIo } from '../helpers/io-run';
+import type { VipSpec } from '../../src/io';
 
 /** `ip -j addr show dev` entry for one address, without the ever-changing lifetimes. */
 async function addrEntry(h: Host, dev: string, ip: string): Promise<Record<string, unknown> | undefined> {
@@ -19,7 +20,7 @@ async function addrEntry(h: Host, dev: string, ip: string): Promise<Record<strin
   return rest;
 }
 
-const CASES = [
+const CASES: Array<{ name: string; ipArgs: string[]; vip: VipSpec }> = [
   {
     // another subnet than eth0's 192.0.2.11/24: the kernel refuses a secondary whose scope differs
     name: 'IPv4 with brd +, scope link and a label',
@@ -51,7 +52,7 @@ test('virtual_ipaddress: addAddress gives the same `ip -j addr` entry as `ip add
       assert.deepEqual(await runIo(h1, { op: 'addr-add', vip: c.vip }), { ok: true }, c.name);
       assert.deepEqual(await addrEntry(h1, 'eth0', c.vip.address), want, c.name);
 
-      const listed = (await runIo(h1, { op: 'addr-list', ifname: 'eth0' })).addresses as Array<Record<string, unknown>>;
+      const listed = (await runIo(h1, { op: 'addr-list', ifname: 'eth0' })).addresses!;
       const mine = listed.find((a) => a.address === c.vip.address);
       assert.ok(mine, `${c.name}: listAddresses shows it`);
       assert.equal(mine.prefixLen, c.vip.prefixLen);
@@ -78,16 +79,16 @@ test('link reflector: an interface going down and up produces link events (and a
     try {
       await h1.setLink('sp0', false);
       const down = await w.waitFor((l) => l.link?.ifname === 'sp0' && l.link.up === false);
-      assert.equal(down.link.type, 'new');
-      assert.equal(down.link.running, false);
-      assert.equal(typeof down.link.ifindex, 'number');
+      assert.equal(down.link!.type, 'new');
+      assert.equal(down.link!.running, false);
+      assert.equal(typeof down.link!.ifindex, 'number');
       await h1.setLink('sp0', true);
       const up = await w.waitFor((l) => l.link?.ifname === 'sp0' && l.link.up === true && l.link.running === true);
-      assert.equal(up.link.ifindex, down.link.ifindex);
+      assert.equal(up.link!.ifindex, down.link!.ifindex);
 
       await h1.exec(['ip', 'addr', 'add', '198.51.100.1/24', 'dev', 'sp0'], { check: true });
       const added = await w.waitFor((l) => l.address?.address === '198.51.100.1');
-      assert.deepEqual([added.address.type, added.address.ifname, added.address.prefixLen], ['new', 'sp0', 24]);
+      assert.deepEqual([added.address!.type, added.address!.ifname, added.address!.prefixLen], ['new', 'sp0', 24]);
       await h1.exec(['ip', 'addr', 'del', '198.51.100.1/24', 'dev', 'sp0'], { check: true });
       await w.waitFor((l) => l.address?.address === '198.51.100.1' && l.address.type === 'del');
 
@@ -108,7 +109,7 @@ test('use_vmac: a macvlan with MAC 00:00:5e:00:01:VRID is created on the interfa
     ] as const) {
       const r = await runIo(h1, { op: 'macvlan-add', parent: 'eth0', name, mac, mode });
       assert.equal(r.ok, true, JSON.stringify(r));
-      assert.equal(r.link.mac, mac);
+      assert.equal(r.link!.mac, mac);
       const shown = JSON.parse((await h1.exec(['ip', '-j', '-d', 'link', 'show', name], { check: true })).stdout) as Array<{
         address: string;
         link: string;

@@ -110,9 +110,9 @@ test('IPv6 unicast_peer advert: received with hop limit 255 and the configured s
         payloadHex: V3_V6_UNSUMMED,
       });
       const got = await rx.waitFor((l) => l.advert !== undefined);
-      assert.equal(got.advert.src, '2001:db8::11');
-      assert.equal(got.advert.dst, '2001:db8::12');
-      assert.equal(got.advert.ttl, 255);
+      assert.equal(got.advert!.src, '2001:db8::11');
+      assert.equal(got.advert!.dst, '2001:db8::12');
+      assert.equal(got.advert!.ttl, 255);
     } finally {
       await rx.stop();
     }

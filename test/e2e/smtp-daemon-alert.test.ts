@@ -74,7 +74,7 @@ test('smtp_alert: becoming MASTER mails "[router_id] VRRP Instance VI_1 - Enteri
       const server = startServer(h1, dir, 'smtp');
       await server.waitForOutput(/LISTENING/, 5000);
       await withDaemons(async (keep) => {
-        const d = keep(startKeepalivedTs(h1, daemonConfig()));
+        keep(startKeepalivedTs(h1, daemonConfig()));
         await h1.waitForAddress('192.0.2.100', { timeoutMs: 8000 });
         const m = await until('the MASTER mail', () => mails(server).find((x) => subject(x) === '[lb-test] VRRP Instance VI_1 - Entering MASTER state'), 5000);
         assert.equal(m.user, 'kts', 'authenticated with smtp_auth_user / smtp_auth_pass');

@@ -85,7 +85,7 @@ test('vrrp_sync_group on both nodes: raising one member\'s priority on the BACKU
   await withDaemons(async (keep) => {
     await withLab({ hosts: 2, timeoutMs: 55_000 }, async (lab) => {
       const [h1, h2] = lab.hosts as [Host, Host];
-      const a = keep(startKeepalivedTs(h1, config({ prio1: 100, prio2: 100, group: true })));
+      keep(startKeepalivedTs(h1, config({ prio1: 100, prio2: 100, group: true })));
       await h1.waitForAddress('192.0.2.101', { timeoutMs: 10_000 });
       const b = keep(startKeepalivedTs(h2, config({ prio1: 90, prio2: 90, group: true })));
       await b.waitForLog(/VRRP_Group\(VG_1\) Syncing instances to BACKUP state/, 5000);

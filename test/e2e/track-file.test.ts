@@ -114,7 +114,7 @@ test('init_file 1 overwrite: the file is (re)written with "1\\n" before start an
       const h1 = lab.hosts[0]!;
       const cap = await lab.capture('vrrp');
       await withDaemons(async (keep) => {
-        const a = keep(startKeepalivedTs(h1, [
+        keep(startKeepalivedTs(h1, [
           vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraInstance: ['track_file {', '  chk', '}'] }),
           'track_file chk {', `  file ${f}`, '  weight -30', '  init_file 1 overwrite', '}', '',
         ].join('\n')));

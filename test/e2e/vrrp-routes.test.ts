@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withLab, type Host } from '../helpers/lab';
-import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../helpers/keepalived';
+import { startKeepalived, startKeepalivedTs, vrrpConfig } from '../helpers/keepalived';
 import { dumpLogs } from '../helpers/e2e';
 
 const VIP = '192.0.2.100';

@@ -18,6 +18,7 @@
  */
 import * as io from '../../src/io';
 import { gratuitousArp, unsolicitedNaFrame } from '../../src/protocol';
+import type { IoCmd } from './io-run';
 
 function out(o: unknown): void {
   process.stdout.write(JSON.stringify(o) + '\n');
@@ -41,7 +42,7 @@ function untilTerminated(cleanup: () => void): void {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  const cmd = JSON.parse(process.argv[2] ?? '{}') as Record<string, any>;
+  const cmd = JSON.parse(process.argv[2] ?? '{}') as IoCmd;
   switch (cmd.op) {
     case 'listen': {
       const s = io.openVrrpSocket(cmd.socket);
@@ -53,11 +54,11 @@ async function main(): Promise<void> {
     }
     case 'send': {
       const s = io.openVrrpSocket(cmd.socket);
-      const payload = Buffer.from(String(cmd.payloadHex), 'hex');
-      const count = Number(cmd.count ?? 1);
+      const payload = Buffer.from(cmd.payloadHex, 'hex');
+      const count = cmd.count ?? 1;
       for (let i = 0; i < count; i++) {
         await s.send(payload, cmd.dst);
-        if (i + 1 < count) await sleep(Number(cmd.intervalMs ?? 50));
+        if (i + 1 < count) await sleep(cmd.intervalMs ?? 50);
       }
       out({ sent: count, stats: s.stats, src: s.src });
       s.close();
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     }
     case 'frame': {
       const p = io.openPacketSocket(cmd.ifname);
-      p.send(Buffer.from(String(cmd.frameHex), 'hex'));
+      p.send(Buffer.from(cmd.frameHex, 'hex'));
       out({ sent: true });
       p.close();
       return;
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      throw new Error(`io-child: unknown op ${String(cmd.op)}`);
+      throw new Error(`io-child: unknown op ${String((cmd as { op: unknown }).op)}`);
   }
 }
 

@@ -1,12 +1,42 @@
 /** Runs test/helpers/io-child.js inside a lab host's namespace and reads its JSON lines. */
 import path from 'node:path';
 import type { Host, ProcessHandle } from './lab';
+import type { AddressEvent, AddressInfo, LinkEvent, LinkState, MacvlanMode, ReceivedAdvert, VipSpec, VrrpSocketOptions, VrrpSocketStats } from '../../src/io';
 
 const CHILD = path.join(__dirname, 'io-child.js');
 
-export type Line = Record<string, any>;
+/** One command for io-child (see its header for what each prints). */
+export type IoCmd =
+  | { op: 'listen'; socket: VrrpSocketOptions }
+  | { op: 'send'; socket: VrrpSocketOptions; payloadHex: string; count?: number; intervalMs?: number; dst?: string }
+  | { op: 'garp' | 'na'; ifname: string; ip: string }
+  | { op: 'frame'; ifname: string; frameHex: string }
+  | { op: 'addr-add' | 'addr-del'; vip: VipSpec }
+  | { op: 'addr-list'; ifname?: string }
+  | { op: 'watch-links' }
+  | { op: 'macvlan-add'; parent: string; name: string; mac: string; mode: MacvlanMode }
+  | { op: 'link-del'; name: string }
+  | { op: 'get-link'; ifname: string };
 
-export function childCmd(cmd: Line): string[] {
+/** One JSON line io-child prints; which fields are present depends on the command. */
+export interface Line {
+  ready?: boolean;
+  ok?: boolean;
+  sent?: number | boolean;
+  src?: string;
+  mac?: string;
+  ifindex?: number;
+  frame?: string;
+  stats?: VrrpSocketStats;
+  error?: { code?: string; errno?: string; message?: string };
+  advert?: Omit<ReceivedAdvert, 'payload'> & { payload: string };
+  addresses?: AddressInfo[];
+  /** watch-links gives a LinkEvent (with type), get-link / macvlan-add a LinkInfo (with addresses) */
+  link?: LinkState & { type?: LinkEvent['type']; addresses?: AddressInfo[] };
+  address?: AddressEvent;
+}
+
+export function childCmd(cmd: IoCmd): string[] {
   return [process.execPath, CHILD, JSON.stringify(cmd)];
 }
 
@@ -16,7 +46,7 @@ export function parseLines(text: string | string[]): Line[] {
 }
 
 /** One-shot command; throws with the child's stderr when it fails or reports an error it should not. */
-export async function runIo(host: Host, cmd: Line): Promise<Line> {
+export async function runIo(host: Host, cmd: IoCmd): Promise<Line> {
   const r = await host.exec(childCmd(cmd), { timeoutMs: 20_000 });
   const lines = parseLines(r.stdout);
   const last = lines[lines.length - 1];
@@ -31,7 +61,7 @@ export interface IoListener {
   stop(): Promise<void>;
 }
 
-export async function spawnIo(host: Host, cmd: Line): Promise<IoListener> {
+export async function spawnIo(host: Host, cmd: IoCmd): Promise<IoListener> {
   const proc = host.spawn(childCmd(cmd));
   const lines = () => parseLines(proc.output().stdout);
   const waitFor = async (pred: (l: Line) => boolean, timeoutMs = 5_000): Promise<Line> => {

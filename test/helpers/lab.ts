@@ -292,6 +292,22 @@ async function must(cmd: string[], input?: string): Promise<string> {
   return (await run(cmd, { check: true, input })).stdout;
 }
 
+/**
+ * Waits until `dev` in `ns` is operationally UP. `link set up` returns before the kernel's linkwatch
+ * has turned the carrier on (it batches those events, up to 1 s apart); a daemon started in that window
+ * sees its interface down and enters FAULT first (keepalived 2.2.7 did so under load: BACKUP, FAULT,
+ * MASTER notifies instead of MASTER), so a host is handed out only once its link is up.
+ */
+async function waitOperUp(ns: string, dev: string, timeoutMs = 5000): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const out = await must(['ip', '-n', ns, '-o', 'link', 'show', 'dev', dev]);
+    if (/ state UP /.test(out)) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`lab: ${ns} ${dev} not operationally up after ${timeoutMs} ms: ${out.trim()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** `ip -n NS -batch -` with the given commands; one process for many changes. */
 async function ipBatch(ns: string | null, lines: string[]): Promise<void> {
   if (lines.length === 0) return;
@@ -569,6 +585,7 @@ class LabImpl implements Lab {
       ...(this.ipv6Enabled ? [`addr add ${h.ip6}/64 dev eth0 nodad`] : []),
       'link set eth0 up',
     ]);
+    await waitOperUp(h.ns, 'eth0');
   }
 
   async addHost(name?: string): Promise<Host> {

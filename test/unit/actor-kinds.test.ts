@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import * as kinds from '../../src/actors/kinds';
 import type { Supervisor } from '../../src/supervisor';
 
-test('every actor kind has a unique name and a module exporting an actor with start and receive', () => {
+test('every actor kind has a unique name and a module exporting an actor with start and receive', async () => {
   const all = Object.values(kinds);
   assert.equal(new Set(all.map((k) => k.name)).size, all.length);
   for (const k of all) {
-    const m = require(k.module) as { actor?: { start?: unknown; receive?: unknown } };
+    const m = (await import(k.module)) as { actor?: { start?: unknown; receive?: unknown } };
     assert.equal(typeof m.actor?.start, 'function', `${k.name}: ${k.module}`);
     assert.equal(typeof m.actor?.receive, 'function', `${k.name}: ${k.module}`);
     assert.ok(['vrrp', 'checker', 'notifier'].includes(k.pool));

@@ -9,6 +9,7 @@ import { dnsQuery, dnsReply } from '../../src/actors/checker/dns';
 import { udpReplyMatches, parseHexStr } from '../../src/actors/checker/probes';
 import { dumpBuffer, parseGenhashArgs } from '../../src/lvs-tools/genhash';
 import { encodeEcho, decodeEchoReply, icmpOfIpv4 } from '../../src/protocol/icmp';
+import { inetChecksum } from '../../src/protocol/checksum';
 
 const FIXTURE = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'config', 'manpage', 'lvs-checkers.conf');
 
@@ -166,7 +167,6 @@ test('ICMP echo: request checksum is valid, replies decode with id and sequence'
   const reply = Buffer.from(req);
   reply[0] = 0;
   reply.writeUInt16BE(0, 2);
-  const { inetChecksum } = require('../../src/protocol/checksum') as typeof import('../../src/protocol/checksum');
   reply.writeUInt16BE(inetChecksum(reply), 2);
   assert.deepEqual(decodeEchoReply(4, reply), { id: 0x4242, seq: 7 });
   assert.equal(decodeEchoReply(4, req), null); // a request is not a reply

@@ -126,7 +126,7 @@ test('unknown keyword: a warning naming file:line and the keyword, parsing conti
   assert.ok(w);
   assert.equal(w.line, 4);
   assert.equal(r.config.vrrpInstances[0].priority, 90);
-  assert.equal(configTestExitCode(r), 0);
+  assert.equal(configTestExitCode(r), 5, 'keepalived 2.2.7 counts an unknown keyword');
 });
 
 test('@id conditional lines and @^id negations', () => {
@@ -216,10 +216,16 @@ test('lvs: virtual_server_group, virtual_server group, real_server checkers', ()
   assert.equal(r.config.virtualServerGroups.VSG_1.members.length, 3);
 });
 
-test('parsing a missing main file is fatal (exit 3)', () => {
+test('virtual_server_group: an empty quoted member is an invalid address, not a parser crash', () => {
+  const r = parseText('virtual_server_group G {\n ""\n 192.0.2.10 80\n}\n');
+  assert.deepEqual(errors(r).map((d) => [d.code, d.message]), [['E_CONFIG_SYNTAX', "virtual_server_group G: invalid address ''"]]);
+  assert.deepEqual(r.config.virtualServerGroups.G!.members.map((m) => m.address), ['192.0.2.10']);
+});
+
+test('parsing a missing main file is fatal (keepalived: cannot run, exit 4)', () => {
   const r = parseConfig('/nonexistent/keepalived.conf');
   assert.equal(r.fatal, true);
-  assert.equal(configTestExitCode(r), 3);
+  assert.equal(configTestExitCode(r), 4);
 });
 
 test('rules without a preference get 16384, 16383, ... per address family in file order, as keepalived 2.2.7 assigns them', () => {

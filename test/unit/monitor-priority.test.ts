@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeEffective, fileStatus, parseTrackFileValue, primaryInterfaceTracker, type TrackerStatus } from '../../src/actors/monitor/priority';
+import { computeEffective, fileStatus, ownTrackInterfaces, parseTrackFileValue, primaryInterfaceTracker, type TrackerStatus } from '../../src/actors/monitor/priority';
 
 const iface = (up: boolean, weight: number, reverse = false): TrackerStatus => ({ kind: 'interface', name: 'eth1', up, weight, reverse });
 const script = (ok: boolean, weight: number, reverse = false, initState: 'init' | 'init-fail' | 'done' = 'done'): TrackerStatus =>
@@ -135,4 +135,14 @@ test('several trackers add up; any FAULT rule wins', () => {
 test('dont_track_primary: the instance interface going down no longer means FAULT', () => {
   assert.equal(computeEffective(100, primaryInterfaceTracker('eth0', false, false)).fault, true);
   assert.equal(computeEffective(100, primaryInterfaceTracker('eth0', false, true)).fault, false);
+});
+
+test('track_interface naming the instance\'s own interface is ignored, as keepalived 2.2.7 does ("Ignoring track_interface eth0 since own interface")', () => {
+  const tracked = [{ name: 'eth0', weight: 10 }, { name: 'eth1', weight: -20 }];
+  const r = ownTrackInterfaces(tracked, 'eth0');
+  assert.deepEqual(r.kept.map((t) => t.name), ['eth1']);
+  assert.deepEqual(r.ignored.map((t) => t.name), ['eth0']);
+  // its weight never reaches the effective priority: only the primary tracker (weight 0) watches eth0
+  const eff = computeEffective(90, [...primaryInterfaceTracker('eth0', true, false), ...r.kept.map((t) => ({ kind: 'interface' as const, name: t.name, up: true, weight: t.weight }))]);
+  assert.equal(eff.effective, 90);
 });

@@ -188,3 +188,11 @@ export function computeEffective(base: number, trackers: readonly TrackerStatus[
 export function primaryInterfaceTracker(name: string, up: boolean, dontTrackPrimary: boolean): TrackerStatus[] {
   return dontTrackPrimary ? [] : [{ kind: 'interface', name, up, weight: 0, primary: true }];
 }
+
+/**
+ * keepalived (vrrp_complete_instance): a track_interface naming the instance's own interface is
+ * dropped ("Ignoring track_interface X since own interface"); the primary tracker covers it.
+ */
+export function ownTrackInterfaces<T extends { name: string }>(tracked: readonly T[], ownIfname: string): { kept: T[]; ignored: T[] } {
+  return { kept: tracked.filter((t) => t.name !== ownIfname), ignored: tracked.filter((t) => t.name === ownIfname) };
+}
