@@ -124,7 +124,8 @@ export class Daemon {
     // notifier kinds register theirs in the dispatchers below
     sup.register(this.opts.dontRespawn ? { ...VRRP, restartPolicy: NO_RESPAWN_POLICY } : VRRP, (id, msg) => {
       this.runner.onEffects(id, msg);
-      this.updateStatus();
+      // the status line counts states: only a transition can change it (not every advert)
+      if (msg.intents.some((i) => i.type === 'transition')) this.updateStatus();
     }, (id) => this.runner.deputy.resume(id));
     this.jobs = new ScriptJobs(log, { isInsecure: (a) => this.scripts.disabled.has(a), runAs: (a) => this.scripts.runAs.get(a) });
     this.notifiers = new NotifyDispatch(sup, log, this.jobs);
