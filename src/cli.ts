@@ -50,19 +50,9 @@ function inNamespace(argv: string[], ns: string): number {
   return r.status ?? 1;
 }
 
+/** -T/--genhash anywhere on the line: the rest of it goes to genhash (src/lvs-tools/genhash.ts). */
 async function genhash(args: string[]): Promise<number> {
-  let mod: { main?: (a: string[]) => Promise<number> | number } | undefined;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require('./genhash') as typeof mod;
-  } catch {
-    mod = undefined;
-  }
-  if (!mod?.main) {
-    process.stderr.write('keepalived-ts: -T/--genhash: genhash is not part of this build\n');
-    return 1;
-  }
-  return mod.main(args);
+  return (await import('./lvs-tools/genhash')).genhashMain(args, 'keepalived-ts --genhash');
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,11 +2,13 @@
 import type { ConfigBuilder } from './parse';
 import type { GenericNode as N, TrackFile, VrrpScript, VrrpTrackProcess } from './model';
 import { blockEnd } from './tree';
+import { lookupUser } from '../actors/notifier/security';
 
 export function vrrpScript(cb: ConfigBuilder, b: N): VrrpScript | undefined {
   if (!cb.need(b, 1, 'a script name')) return undefined;
   const s: VrrpScript = { name: b.args[0], file: b.file, line: b.line, interval: 1, timeout: 0, weight: 0, weightReverse: false, rise: 1, fall: 1, initFail: false, extra: {} };
   let timeoutSet = false;
+  let badUser: N | undefined;
   for (const n of b.children ?? []) {
     switch (n.keyword) {
       case 'script': s.script = cb.cmd(n); break;
@@ -24,7 +26,13 @@ export function vrrpScript(cb: ConfigBuilder, b: N): VrrpScript | undefined {
         break;
       case 'rise': s.rise = cb.int(n, 0, 1, 4294967295) ?? s.rise; break;
       case 'fall': s.fall = cb.int(n, 0, 1, 4294967295) ?? s.fall; break;
-      case 'user': if (cb.need(n, 1, 'username [groupname]')) { s.user = n.args[0]; s.group = n.args[1]; } break;
+      case 'user':
+        if (cb.need(n, 1, 'username [groupname]')) {
+          s.user = n.args[0];
+          s.group = n.args[1];
+          if (!lookupUser(n.args[0]!, n.args[1])) badUser = n;
+        }
+        break;
       case 'init_fail': s.initFail = true; break;
       default: cb.unknown(n, `vrrp_script ${s.name}`);
     }
@@ -33,6 +41,11 @@ export function vrrpScript(cb: ConfigBuilder, b: N): VrrpScript | undefined {
   // keepalived says it when the block closes
   const end = blockEnd.get(b) ?? b;
   if (!s.script) cb.d.warn('E_CONFIG_MISSING', end.file, end.line, `No script set for vrrp_script ${s.name} - removing`);
+  else if (badUser) {
+    // keepalived (vrrp_vscript_user_handler): a user or group that does not exist removes the script
+    cb.d.error('E_CONFIG_REFERENCE', badUser.file, badUser.line, `Unable to set uid/gid for script '${s.script.argv.join(' ')}'`);
+    delete s.script;
+  }
   return s;
 }
 

@@ -27,13 +27,8 @@ export const KEPT: Record<string, string> = {};
  * Differences NOT yet fixed (issue 11 is open while this list is not empty). The test fails when one
  * of these stops differing (remove it here) and on any difference not listed.
  */
-const OPEN = new Set(process.env.KTS_DIFF_ALL ? [] : [
-  // keepalived counts SECURITY VIOLATION only for scripts libmagic calls scripts (killall is a binary):
-  // the script-security rule belongs to the structure issue, not to this test's owner
-  'corpus/keepalived.conf.vrrp.localcheck',
-  // a vrrp_script user that does not exist: keepalived drops the script (exit 5); the audit says SECURITY VIOLATION (exit 6)
-  'gen/vrrp_script-user-1',
-]);
+// configs known to differ, each with its reason; empty: a new difference fails the test
+const OPEN = new Set<string>();
 
 interface Run { code: number; out: string }
 
