@@ -7,19 +7,19 @@
  * a steady window captured on the bridge, then kill -9 of the MASTER (SIGSTOP + SIGKILL of all its
  * processes). From the bridge capture:
  *   - failover: old master's last advert → new master's first advert, and → its first GARP for the VIP;
- *   - jitter: stdev of the MASTER's advert intervals in the steady window;
+ *   - jitter: the MASTER's advert intervals in the steady window (bench/measure.ts advertJitter);
  * and from /proc: RSS (sum over the daemon's processes) and CPU % over the steady window, MASTER and
  * BACKUP. The RFC bound is 3 × interval + skew, skew = (256 − 90) / 256 × interval.
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { withLab, type Host } from '../test/helpers/lab';
-import { startKeepalived, startKeepalivedTs, vrrpConfig, descendants, type DaemonHandle } from '../test/helpers/keepalived';
+import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../test/helpers/keepalived';
+import { advertJitter, mean, stdev, procUsage, daemonPids } from './measure';
 import { ethSrc, isGratuitousArp } from '../test/helpers/pcap';
 import { adverts, sleep } from '../test/helpers/bench-daemon';
 
 export type Kind = 'keepalived-ts' | 'keepalived';
 export interface Scenario { name: string; version: 2 | 3; advertInt: number; steadyMs: number }
-export interface Run { advertMs: number; garpMs: number; intervals: number[]; rssMaster: number; rssBackup: number; cpuMaster: number; cpuBackup: number }
+export interface Run { advertMs: number; garpMs: number; intervals: number[]; ts: number[]; rssMaster: number; rssBackup: number; cpuMaster: number; cpuBackup: number }
 
 const VIP = '192.0.2.100';
 export const SCENARIOS: Scenario[] = [
@@ -43,31 +43,6 @@ export function args(script = 'failover.js', defaultRuns = 5): { runs: number } 
   }
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
   return { runs };
-}
-
-const PAGE_KB = 4;
-
-/** CPU time (ns, every thread's /proc/PID/task/TID/schedstat) and RSS kB, summed over pids. */
-function procUsage(pids: number[]): { cpuNs: number; rssKb: number } {
-  let cpuNs = 0;
-  let rssKb = 0;
-  for (const p of pids) {
-    try {
-      for (const tid of readdirSync(`/proc/${p}/task`)) {
-        cpuNs += Number(readFileSync(`/proc/${p}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      }
-      const st = readFileSync(`/proc/${p}/stat`, 'utf8');
-      rssKb += Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[21]) * PAGE_KB;
-    } catch {
-      /* exited */
-    }
-  }
-  return { cpuNs, rssKb };
-}
-
-function daemonPids(d: DaemonHandle): number[] {
-  // `ip netns exec` execs the command, so proc.pid is the daemon itself
-  return [d.pid, ...descendants(d.pid)];
 }
 
 /** bench/metrics.ts: extra keepalived-ts arguments, and load run beside the pair from before the steady window to after the takeover. */
@@ -111,6 +86,7 @@ export async function oneRun(kind: Kind, sc: Scenario, opts: RunOptions = {}): P
         advertMs: (first.tsUs - last.tsUs) / 1000,
         garpMs: (garp.tsUs - last.tsUs) / 1000,
         intervals,
+        ts: old.map((x) => x.tsUs),
         rssMaster: u1[0]!.rssKb / 1024,
         rssBackup: u1[1]!.rssKb / 1024,
         cpuMaster: cpu(0),
@@ -129,11 +105,7 @@ export const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 export const mmm = (xs: number[], d = 1): string => `${Math.min(...xs).toFixed(d)} / ${median(xs).toFixed(d)} / ${Math.max(...xs).toFixed(d)}`;
-export const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-export const stdev = (xs: number[]): number => {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
-};
+export { mean, stdev };
 
 async function main(): Promise<void> {
   const { runs } = args();
@@ -149,13 +121,14 @@ async function main(): Promise<void> {
         rs.push(r);
       }
       const iv = rs.flatMap((r) => r.intervals);
+      const jit = rs.map((r) => advertJitter(r.ts, sc.advertInt * 1000));
       // Goal (issue 4): the median takeover within 2 ms of the RFC bound, as keepalived is.
       const over = median(rs.map((r) => r.advertMs)) - bound;
       const overGarp = median(rs.map((r) => r.garpMs)) - bound;
       verdicts.push(`${sc.name}, ${kind}: median first advert ${over >= 0 ? '+' : ''}${over.toFixed(1)} ms, first GARP ${overGarp >= 0 ? '+' : ''}${overGarp.toFixed(1)} ms from the bound: goal (within 2 ms) ${Math.abs(over) <= 2 ? 'met' : 'NOT met'}`);
       rows.push(
         `| ${sc.name} | ${kind} | ${runs} | ${mmm(rs.map((r) => r.advertMs))} | ${mmm(rs.map((r) => r.garpMs))} | ${bound.toFixed(1)} | ` +
-          `${mean(iv).toFixed(2)} / ${stdev(iv).toFixed(2)} | ${median(rs.map((r) => r.rssMaster)).toFixed(1)} / ${median(rs.map((r) => r.rssBackup)).toFixed(1)} | ` +
+          `${mean(iv).toFixed(2)} / ${median(jit.map((j) => j.stdevMs)).toFixed(2)} / ${median(jit.map((j) => j.p99AbsDevMs)).toFixed(2)} | ${median(rs.map((r) => r.rssMaster)).toFixed(1)} / ${median(rs.map((r) => r.rssBackup)).toFixed(1)} | ` +
           `${median(rs.map((r) => r.cpuMaster)).toFixed(3)} / ${median(rs.map((r) => r.cpuBackup)).toFixed(3)} |`,
       );
     }
@@ -164,7 +137,7 @@ async function main(): Promise<void> {
     [
       `Failover on kill -9 of the MASTER (prio 100 → BACKUP prio 90), ${new Date().toISOString().slice(0, 10)}, ${runs} runs each; times in ms from the bridge capture.`,
       '',
-      '| scenario | daemon | n | last advert → new master advert (min / median / max) | last advert → first GARP (min / median / max) | RFC bound | steady interval mean / stdev | RSS MB master / backup | CPU % master / backup |',
+      '| scenario | daemon | n | last advert → new master advert (min / median / max) | last advert → first GARP (min / median / max) | RFC bound | steady interval mean / jitter stdev / jitter p99 (bench/measure.ts) | RSS MB master / backup | CPU % master / backup |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rows,
       '',

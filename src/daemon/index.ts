@@ -5,6 +5,7 @@
  */
 import { parseConfig, formatDiagnostic, type KeepalivedConfig } from '../config';
 import { createLogger, setLogger, type Logger } from '../util/log';
+import { liveness } from '../util/liveness';
 import { Supervisor, ControlServer, DEFAULT_CONTROL_SOCKET } from '../supervisor';
 import { closeNetlink, listAddresses, SdNotifier } from '../io';
 import { monoNow } from '../actors/runtime';
@@ -128,14 +129,19 @@ export class Daemon {
     // notifier kinds register theirs in the dispatchers below
     sup.register(this.opts.dontRespawn ? { ...VRRP, restartPolicy: NO_RESPAWN_POLICY } : VRRP, (id, msg) => {
       this.runner.onEffects(id, msg);
-      this.updateStatus();
-    });
+      // the status line counts states: only a transition can change it (not every advert)
+      if (msg.intents.some((i) => i.type === 'transition')) this.updateStatus();
+    }, (id) => this.runner.deputy.resume(id));
     this.jobs = new ScriptJobs(log, { isInsecure: (a) => this.scripts.disabled.has(a), runAs: (a) => this.scripts.runAs.get(a) });
     this.notifiers = new NotifyDispatch(sup, log, this.jobs);
     this.sync = new SyncGroups(ctx, this.notifiers);
     this.trackers = new Trackers(ctx, this.jobs, this.sync, () => this.scripts.disabled);
     this.intake = new AdvertIntake(ctx, this.ah);
     this.runner = new IntentRunner(ctx, this.ah, this.notifiers, this.sync);
+    this.intake.heard = (inst, e) => this.runner.deputy.heard(inst, e);
+    sup.on('started', (e) => {
+      if (e.kind === VRRP.name && e.restarts > 0) this.runner.deputy.restarted(e.id);
+    });
     this.lifecycle = new InstanceLifecycle(ctx, { vmacs: this.vmacs, intake: this.intake, runner: this.runner, trackers: this.trackers, sync: this.sync });
     sup.on('restart', (e) => log.warn({ code: 'E_ACTOR_RESTART', actor: e.id, reason: e.reason, attempt: e.attempt }, `actor ${e.id} restarted (${e.reason})`));
     if (this.opts.dontRespawn) {
@@ -178,7 +184,7 @@ export class Daemon {
     await this.firstStates(2000);
     this.signals.markReady();
     this.sd.ready(this.statusLine());
-    this.sd.startWatchdog();
+    this.sd.startWatchdog(() => liveness().alive());
     signalReady();
     return await new Promise<number>((resolve) => {
       this.exit = resolve;
@@ -194,7 +200,7 @@ export class Daemon {
   }
 
   vrrpState(): Record<string, unknown> {
-    const s = vrrpState(this.ctx, { intake: this.intake, trackers: this.trackers, startedAt: this.startedAt, reloads: () => this.reloads });
+    const s = vrrpState(this.ctx, { intake: this.intake, trackers: this.trackers, startedAt: this.startedAt, reloads: () => this.reloads, deputy: this.runner.deputy.stats });
     return { ...s, daemon: { ...(s.daemon as object), configErrors: this.configErrors } };
   }
 

@@ -4,7 +4,7 @@ import { KtsError } from '../util/errors';
 import type { ActorState, HostState, SupervisorStats } from './types';
 
 export { Supervisor } from './supervisor';
-export type { SupervisorOptions } from './supervisor';
+export type { SupervisorOptions, ResumeHook } from './supervisor';
 export type {
   ActorStatus, ActorState, HostState, SupervisorState, SupervisorStats, SupervisorEvents, RestartEvent, FaultEvent,
   HostTerminatedEvent, ActorErrorInfo,
@@ -16,7 +16,7 @@ export { decideRestart, DEFAULT_RESTART_POLICY } from './policy';
 export type { RestartPolicy, RestartDecision } from './policy';
 export { ControlServer, DEFAULT_CONTROL_SOCKET, request } from './control';
 export type { ControlHandlers, ControlResponse } from './control';
-export type { FaultKind } from './messages';
+export type { FaultKind, TimerTable } from './messages';
 
 export interface DumpStateOptions {
   socket?: string;

@@ -1,0 +1,53 @@
+/**
+ * What the benches measure, defined once: advert jitter (issue 13) and a daemon's CPU and RSS.
+ *
+ * Advert jitter: the MASTER's advert intervals on the wire (bridge capture timestamps), reported as
+ * p99 of |interval − advert_int| and as the standard deviation of the intervals. The LVS and
+ * observability benches use this too.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { descendants, type DaemonHandle } from '../test/helpers/keepalived';
+
+export interface Jitter { n: number; meanMs: number; p99AbsDevMs: number; stdevMs: number; maxMs: number }
+
+export function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+}
+
+export function stdev(xs: number[]): number {
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
+}
+
+/** Jitter of advert timestamps (µs, in wire order) against advert_int (ms). */
+export function advertJitter(tsUs: number[], advertIntMs: number): Jitter {
+  const iv = tsUs.slice(1).map((t, i) => (t - tsUs[i]!) / 1000);
+  const dev = iv.map((x) => Math.abs(x - advertIntMs)).sort((a, b) => a - b);
+  const p99 = dev.length ? dev[Math.min(dev.length - 1, Math.ceil(0.99 * dev.length) - 1)]! : 0;
+  return { n: iv.length, meanMs: mean(iv), p99AbsDevMs: p99, stdevMs: stdev(iv), maxMs: iv.length ? Math.max(...iv) : 0 };
+}
+
+const PAGE_KB = 4;
+
+/** CPU time (ns, every thread's /proc/PID/task/TID/schedstat) and RSS kB, summed over pids. */
+export function procUsage(pids: number[]): { cpuNs: number; rssKb: number } {
+  let cpuNs = 0;
+  let rssKb = 0;
+  for (const p of pids) {
+    try {
+      for (const tid of readdirSync(`/proc/${p}/task`)) {
+        cpuNs += Number(readFileSync(`/proc/${p}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      }
+      const st = readFileSync(`/proc/${p}/stat`, 'utf8');
+      rssKb += Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[21]) * PAGE_KB;
+    } catch {
+      /* exited */
+    }
+  }
+  return { cpuNs, rssKb };
+}
+
+/** The daemon and its children (`ip netns exec` execs the command, so proc.pid is the daemon itself). */
+export function daemonPids(d: DaemonHandle): number[] {
+  return [d.pid, ...descendants(d.pid)];
+}
