@@ -7,6 +7,7 @@
  */
 import type { Supervisor, RestartEvent, FaultEvent, HostTerminatedEvent } from '../supervisor';
 import { reasonClass, TRANSITIONS_KEPT, type ObsRecords, type ObsTransition } from './view';
+import { liveness, LIVENESS_PERIOD_MS } from '../util/liveness';
 
 const NOTIFIER = /^notify|fifo|smtp/;
 
@@ -15,9 +16,6 @@ export class ObsRecorder implements ObsRecords {
   readonly restarts = new Map<string, { kind: string; byReason: Record<string, number> }>();
   readonly hangs = new Map<string, { kind: string; count: number }>();
   readonly notifyFailures: Record<string, Record<string, number>> = {};
-  loopLagMs = 0;
-  private lagWindow: number[] = [];
-  private readonly lagTimer: NodeJS.Timeout;
   private readonly kinds = new Map<string, string>();
 
   /** `onChange(urgent)`: urgent when an actor was given up (the view should go out at once). */
@@ -26,20 +24,15 @@ export class ObsRecorder implements ObsRecords {
     sup.on('restart', this.onRestart);
     sup.on('fault', this.onFault);
     sup.on('host-terminated', this.onHostTerminated);
-    // main-loop lag: how late a 100 ms interval fires; the worst over the last 10 ticks (1 s)
-    let expected = performance.now() + 100;
-    this.lagTimer = setInterval(() => {
-      const t = performance.now();
-      this.lagWindow.push(Math.max(0, t - expected));
-      if (this.lagWindow.length > 10) this.lagWindow.shift();
-      this.loopLagMs = Math.max(...this.lagWindow);
-      expected = t + 100;
-    }, 100);
-    this.lagTimer.unref();
+  }
+
+  /** Main-loop lag from the process's one liveness monitor (src/util/liveness.ts): its last turn, or how long it is blocked now. */
+  get loopLagMs(): number {
+    const l = liveness();
+    return Math.max(l.lagMs(), l.sinceTurnMs() - LIVENESS_PERIOD_MS, 0);
   }
 
   close(): void {
-    clearInterval(this.lagTimer);
     this.sup.off('started', this.onStarted);
     this.sup.off('restart', this.onRestart);
     this.sup.off('fault', this.onFault);

@@ -11,7 +11,9 @@ import { performance } from 'node:perf_hooks';
 
 const monotonicNow = (): number => performance.now();
 
-const PERIOD_MS = 250;
+/** how often the monitor's timer runs */
+export const LIVENESS_PERIOD_MS = 250;
+const PERIOD_MS = LIVENESS_PERIOD_MS;
 
 export interface Liveness {
   /** Lag of the monitor's last turn (ms late against its schedule). */
