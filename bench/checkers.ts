@@ -19,7 +19,7 @@ import { withLab, type Host } from '../test/helpers/lab';
 import { startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../test/helpers/keepalived';
 import { adverts, sleep, until } from '../test/helpers/bench-daemon';
 import { request } from '../src/supervisor';
-import { procUsage, daemonPids, mean, stdev, quantile } from './measure';
+import { procUsage, daemonPids, advertJitter, quantile, type Jitter } from './measure';
 
 const VIP = '192.0.2.100';
 const ADVERT_INT = 0.1;
@@ -63,7 +63,7 @@ function config(servers: number): string {
   return `${base}\n${vss.join('\n')}\n`;
 }
 
-interface Result { cpu: number; rssMb: number; intervals: number[]; latencies: number[] }
+interface Result { cpu: number; rssMb: number; jitter: Jitter; latencies: number[] }
 
 interface LvsRs { id: string; up: boolean }
 async function realServers(d: DaemonHandle): Promise<LvsRs[]> {
@@ -93,8 +93,7 @@ async function oneRun(servers: number, steadyS: number, dir: string): Promise<Re
       const u1 = procUsage(pids);
       const secs = Number(process.hrtime.bigint() - t0) / 1e9;
       const frames = await cap.stop();
-      const adv = adverts(frames, { src: h.ip4 });
-      const intervals = adv.slice(1).map((x, i) => (x.tsUs - adv[i]!.tsUs) / 1000);
+      const jitter = advertJitter(adverts(frames, { src: h.ip4 }).map((a) => a.tsUs), ADVERT_INT * 1000);
       const latencies: number[] = [];
       if (servers > 0) {
         const seen = new Map<string, number>();
@@ -108,7 +107,7 @@ async function oneRun(servers: number, steadyS: number, dir: string): Promise<Re
         latencies.push(...seen.values());
         if (seen.size < servers) log(`only ${seen.size}/${servers} real servers seen down within 15 s`);
       }
-      return { cpu: ((u1.cpuNs - u0.cpuNs) / 1e9 / secs) * 100, rssMb: u1.rssKb / 1024, intervals, latencies };
+      return { cpu: ((u1.cpuNs - u0.cpuNs) / 1e9 / secs) * 100, rssMb: u1.rssKb / 1024, jitter, latencies };
     } finally {
       await d.stop().catch(() => undefined);
     }
@@ -125,10 +124,9 @@ async function main(): Promise<void> {
     for (const n of [0, servers]) {
       log(`run with ${n} real servers, ${steadyS} s steady window`);
       const r = await oneRun(n, steadyS, dir);
-      const dev = r.intervals.map((x) => Math.abs(x - ADVERT_INT * 1000));
-      jitter[n] = quantile(dev, 0.99);
+      jitter[n] = r.jitter.p99AbsDevMs;
       const lat = r.latencies.length ? `${quantile(r.latencies, 0.5)} / ${quantile(r.latencies, 0.99)} / ${Math.max(...r.latencies)} (${r.latencies.length})` : 'n/a';
-      rows.push(`| ${n} | ${r.cpu.toFixed(1)} | ${r.rssMb.toFixed(1)} | ${r.intervals.length} | ${mean(r.intervals).toFixed(2)} / ${stdev(r.intervals).toFixed(2)} | ${quantile(dev, 0.99).toFixed(2)} | ${lat} |`);
+      rows.push(`| ${n} | ${r.cpu.toFixed(1)} | ${r.rssMb.toFixed(1)} | ${r.jitter.n} | ${r.jitter.meanMs.toFixed(2)} / ${r.jitter.stdevMs.toFixed(2)} | ${r.jitter.p99AbsDevMs.toFixed(2)} | ${lat} |`);
       log(rows.at(-1)!);
     }
     const diff = jitter[servers]! - jitter[0]!;

@@ -1,9 +1,31 @@
 /**
- * What the benches measure the same way: a daemon's CPU time and RSS from /proc, and summary
- * statistics of samples.
+ * What the benches measure, defined once: advert jitter (issue 13) and a daemon's CPU and RSS.
+ *
+ * Advert jitter: the MASTER's advert intervals on the wire (bridge capture timestamps), reported as
+ * p99 of |interval − advert_int| and as the standard deviation of the intervals. The LVS and
+ * observability benches use this too.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { descendants, type DaemonHandle } from '../test/helpers/keepalived';
+
+export interface Jitter { n: number; meanMs: number; p99AbsDevMs: number; stdevMs: number; maxMs: number }
+
+export function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+}
+
+export function stdev(xs: number[]): number {
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
+}
+
+/** Jitter of advert timestamps (µs, in wire order) against advert_int (ms). */
+export function advertJitter(tsUs: number[], advertIntMs: number): Jitter {
+  const iv = tsUs.slice(1).map((t, i) => (t - tsUs[i]!) / 1000);
+  const dev = iv.map((x) => Math.abs(x - advertIntMs)).sort((a, b) => a - b);
+  const p99 = dev.length ? dev[Math.min(dev.length - 1, Math.ceil(0.99 * dev.length) - 1)]! : 0;
+  return { n: iv.length, meanMs: mean(iv), p99AbsDevMs: p99, stdevMs: stdev(iv), maxMs: iv.length ? Math.max(...iv) : 0 };
+}
 
 const PAGE_KB = 4;
 
@@ -25,24 +47,13 @@ export function procUsage(pids: number[]): { cpuNs: number; rssKb: number } {
   return { cpuNs, rssKb };
 }
 
+/** The daemon and its children (`ip netns exec` execs the command, so proc.pid is the daemon itself). */
 export function daemonPids(d: DaemonHandle): number[] {
-  // `ip netns exec` execs the command, so proc.pid is the daemon itself
   return [d.pid, ...descendants(d.pid)];
 }
 
-export const median = (xs: number[]): number => {
+/** the q-quantile (0..1) of samples, by nearest rank */
+export function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-export const mmm = (xs: number[], d = 1): string => `${Math.min(...xs).toFixed(d)} / ${median(xs).toFixed(d)} / ${Math.max(...xs).toFixed(d)}`;
-export const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-export const stdev = (xs: number[]): number => {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
-};
-/** the q-quantile (0..1) by nearest rank */
-export const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
-};
+  return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]! : 0;
+}

@@ -49,6 +49,8 @@ clean=0
 for i in $(seq 1 "$runs"); do
   clone=$(mktemp -d /tmp/soak-clone.XXXXXX)
   git clone --quiet --no-hardlinks "$repo" "$clone/repo"
+  # CI lays a copy of shared/ beside the clone (the corpus, tools/vm-run): so does the soak
+  if [[ -d $repo/../shared ]]; then ln -s "$(cd "$repo/../shared" && pwd)" "$clone/shared"; fi
   git -C "$clone/repo" checkout --quiet --detach "$head"
   summary="$clone/summary.json"
   log="$logs/run-$i.log"

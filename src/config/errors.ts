@@ -13,8 +13,15 @@ export class ConfigError extends KtsError {
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
   fatal = false;
+  fileError = false;
+  /** a keyword lacked its value: keepalived stops there with exit 2 */
+  missingParameter = false;
   add(severity: Severity, code: ConfigErrorCode, file: string, line: number, message: string): void {
     this.list.push({ severity, code, file, line, message });
+  }
+  /** A warning of ours that keepalived does not count (see Diagnostic.ours). */
+  note(code: ConfigErrorCode, file: string, line: number, message: string): void {
+    this.list.push({ severity: 'warning', code, file, line, message, ours: true });
   }
   error(code: ConfigErrorCode, file: string, line: number, message: string): void {
     this.add('error', code, file, line, message);
@@ -24,6 +31,12 @@ export class Diagnostics {
   }
 }
 
+/** Control characters (from a binary file, say) are shown escaped: one diagnostic is one line. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}: ${d.severity}: ${d.message} [${d.code}]`;
+  return `${printable(d.file)}:${d.line}: ${d.severity}: ${printable(d.message)} [${d.code}]`;
 }

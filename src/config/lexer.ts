@@ -24,11 +24,15 @@ export interface Line {
 
 export interface LexOptions {
   configId: string;
+  /** -e / --all-config: every include behaves as includea (a missing file is an error) */
+  includeCheck?: boolean;
   /** maximum lines produced in total (generators can explode); default 2,000,000 */
   maxLines?: number;
 }
 
 const MAX_DEPTH = 32;
+/** No keepalived.conf line is anywhere near this long; tokenizing one that is costs seconds. */
+const MAX_LINE = 1_000_000;
 const MAX_INCLUDE_DEPTH = 32;
 
 /** Removes a comment that starts with # or ! outside quotes. */
@@ -212,6 +216,8 @@ export function globFiles(pattern: string): string[] {
   return results;
 }
 
+/** keepalived's include types: r read errors, m missing file, w no match for a wildcard, b brace parts. */
+const INCLUDE_FLAGS: Record<string, string> = { include: '', includer: 'r', includem: 'rm', includew: 'rmw', includeb: 'rb', includea: 'rmwb' };
 const INCLUDE_WORDS = new Set(['include', 'includer', 'includem', 'includew', 'includeb', 'includea']);
 
 export class Lexer {
@@ -256,6 +262,10 @@ export class Lexer {
     for (let i = 0; i < raw.length; i++) {
       if (this.overflow) return;
       const lineNo = i + 1;
+      if (raw[i].length > MAX_LINE) {
+        this.diags.error('E_CONFIG_RANGE', shown, lineNo, `line of ${raw[i].length} characters is longer than ${MAX_LINE} - ignored`);
+        continue;
+      }
       let s = stripComment(raw[i]);
       const def = /^\s*(@\^?\S+\s+)?\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(s);
       if (def && /\\\s*$/.test(def[3])) {
@@ -468,12 +478,16 @@ export class Lexer {
       const isPattern = hasGlob(pattern) || braceExpand(pattern).length > 1;
       const files = isPattern ? globFiles(pattern) : fs.existsSync(pattern) ? [pattern] : [];
       if (files.length === 0) {
-        // includer tolerates missing files (optional conf.d); the others report them
-        if (kind === 'includer' || (isPattern && kind === 'include')) {
-          this.diags.warn('E_CONFIG_INCLUDE_MISSING', shown, lineNo, `${kind}: no file matches '${a.text}'`);
-        } else {
-          this.diags.error('E_CONFIG_INCLUDE_MISSING', shown, lineNo, `${kind}: Config files missing '${a.text}'`);
-        }
+        // keepalived 2.2.7 open_glob_file: a missing file counts only for includem/w/a (or -e); a
+        // pattern that matches nothing only for includew/a; plain include and includer just say so
+        const flags = this.opts.includeCheck ? 'rmwb' : INCLUDE_FLAGS[kind] ?? '';
+        const counts = hasGlob(pattern) ? flags.includes('w') : flags.includes('m') || (flags.includes('b') && isPattern);
+        const msg = hasGlob(pattern) ? `${kind}: No config files matched '${a.text}'.` : `${kind}: Config files missing '${a.text}'.`;
+        if (counts) {
+          this.diags.error('E_CONFIG_INCLUDE_MISSING', shown, lineNo, msg);
+          this.diags.fileError = true;
+        } else if (!hasGlob(pattern)) this.diags.note('E_CONFIG_INCLUDE_MISSING', shown, lineNo, msg);
+        else if (!fs.existsSync(path.dirname(pattern.split(/[*?[]/)[0] + 'x'))) this.diags.note('E_CONFIG_INCLUDE_MISSING', shown, lineNo, `${kind}: Config files missing '${a.text}'.`);
         continue;
       }
       for (const f of files) {

@@ -40,6 +40,8 @@ export interface GlobalDefs extends Located {
   smtpAuthPass?: string;
   /** keepalived-ts extension: seconds after which a notify script (other than STOP) is killed; 0 = never */
   notifyScriptTimeout?: number;
+  /** keepalived-ts extension: ADDR:PORT of the metrics / health / status HTTP listener (config/README.md) */
+  metricsListen?: string;
   enableScriptSecurity: boolean;
   scriptUser?: string;
   scriptGroup?: string;
@@ -450,7 +452,8 @@ export type ConfigErrorCode =
   | 'E_CONFIG_REFERENCE'
   | 'E_CONFIG_SCRIPT_SECURITY'
   | 'E_CONFIG_SCRIPT_INSECURE'
-  | 'E_CONFIG_FILE';
+  | 'E_CONFIG_FILE'
+  | 'E_CONFIG_UNSUPPORTED';
 
 export interface Diagnostic {
   severity: Severity;
@@ -458,6 +461,11 @@ export interface Diagnostic {
   file: string;
   line: number;
   message: string;
+  /**
+   * keepalived-ts's own remark where keepalived 2.2.7 says nothing (or says it without counting it):
+   * shown, but it does not change -t's exit status.
+   */
+  ours?: boolean;
 }
 
 export interface ParseResult {
@@ -465,4 +473,8 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
   /** true when the configuration cannot run at all (keepalived -t exit 3) */
   fatal: boolean;
+  /** a configuration file that had to exist is missing (keepalived: exits 6, "no config") */
+  fileError?: boolean;
+  /** a keyword without its value: keepalived 2.2.7 stops reading and exits 2, -t included */
+  missingParameter?: boolean;
 }

@@ -3,7 +3,14 @@ import type { GenericNode } from './model';
 import type { Line } from './lexer';
 import { Diagnostics } from './errors';
 
+/** Deeper blocks are read for their braces only: no keepalived.conf nests past a handful. */
+const MAX_BLOCK_DEPTH = 1000;
+
+/** Where each block's closing '}' was (keepalived reports some problems there); outside the model. */
+export const blockEnd = new WeakMap<GenericNode, { file: string; line: number }>();
+
 export function buildTree(lines: Line[], diags: Diagnostics): GenericNode[] {
+  let tooDeep = false;
   const root: GenericNode = { keyword: '', args: [], children: [], file: '', line: 0 };
   const stack: GenericNode[] = [root];
   for (const ln of lines) {
@@ -18,7 +25,12 @@ export function buildTree(lines: Line[], diags: Diagnostics): GenericNode[] {
     };
     let startOfLine = true;
     for (const tok of ln.tokens) {
-      if (!tok.quoted && tok.text === '{') {
+      if (!tok.quoted && tok.text === '{' && stack.length > MAX_BLOCK_DEPTH) {
+        flush();
+        if (!tooDeep) diags.error('E_CONFIG_SYNTAX', ln.file, ln.line, `blocks nested more than ${MAX_BLOCK_DEPTH} deep - ignoring the deeper ones`);
+        tooDeep = true;
+        stack.push({ keyword: '{', args: [], children: [], file: ln.file, line: ln.line }); // not attached: dropped
+      } else if (!tok.quoted && tok.text === '{') {
         let node = flush();
         if (!node) {
           const sib = top().children!;
@@ -33,7 +45,7 @@ export function buildTree(lines: Line[], diags: Diagnostics): GenericNode[] {
         stack.push(node);
       } else if (!tok.quoted && tok.text === '}') {
         flush();
-        if (stack.length > 1) stack.pop();
+        if (stack.length > 1) blockEnd.set(stack.pop()!, { file: ln.file, line: ln.line });
         else diags.warn('E_CONFIG_SYNTAX', ln.file, ln.line, "Unexpected '}' - ignoring");
       } else {
         cur.push(tok.text);
@@ -42,8 +54,13 @@ export function buildTree(lines: Line[], diags: Diagnostics): GenericNode[] {
     }
     flush();
   }
-  for (let i = stack.length - 1; i >= 1; i--) {
+  const unclosed = stack.length - 1;
+  for (let i = unclosed; i >= 1; i--) {
     const n = stack[i];
+    if (unclosed > 10 && i <= unclosed - 10) {
+      diags.error('E_CONFIG_UNTERMINATED', n.file, n.line, `${i} more blocks opened before this one are not closed by '}'`);
+      break;
+    }
     diags.error('E_CONFIG_UNTERMINATED', n.file, n.line, `${[n.keyword, ...n.args].join(' ')}: block opened here is not closed by '}'`);
   }
   return root.children!;

@@ -36,6 +36,20 @@ export interface DaemonOptions {
   /** SIGUSR1 / SIGUSR2 dump paths (keepalived: /tmp/keepalived.data, /tmp/keepalived.stats). */
   dataFile?: string;
   statsFile?: string;
+  /** `--metrics-listen ADDR:PORT` (over global_defs metrics_listen): the metrics/health/status HTTP listener */
+  metricsListen?: string;
+  /** -D twice */
+  logExtraDetail?: boolean;
+  /** -X: release VIPs on a transition caused by a signal (reload), even if this run did not add them */
+  releaseVips?: boolean;
+  /** -I */
+  dontReleaseIpvs?: boolean;
+  /** -R: a crashed actor is not restarted; the daemon stops */
+  dontRespawn?: boolean;
+  /** -a: log every address added or removed that netlink reports */
+  addressMonitoring?: boolean;
+  /** -e: a missing include file is an error */
+  includeCheck?: boolean;
 }
 
 /** One running vrrp_instance as the main thread sees it. */
@@ -81,6 +95,8 @@ export interface DaemonContext {
   readonly insts: Map<string, Inst>;
   readonly counters: DaemonCounters;
   stopping: boolean;
+  /** src/observe: told of each transition before its log line (the metrics listener shows it first) */
+  observe?: { transition(instance: string, from: string, to: string, reason: string, now: { counters?: Record<string, number>; master?: string | null; effectivePriority?: number; vipsHeld?: boolean }): void };
 }
 
 export const bump = (m: Record<string, number>, k: string): void => {

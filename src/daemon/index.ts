@@ -5,6 +5,7 @@
  */
 import { parseConfig, formatDiagnostic, type KeepalivedConfig } from '../config';
 import { createLogger, setLogger, type Logger } from '../util/log';
+import { liveness } from '../util/liveness';
 import { Supervisor, ControlServer, DEFAULT_CONTROL_SOCKET } from '../supervisor';
 import { closeNetlink, listAddresses, SdNotifier } from '../io';
 import { monoNow } from '../actors/runtime';
@@ -29,8 +30,12 @@ import { installStatic, removeStatic } from './routes';
 import { VmacManager } from './vmac';
 import { AhAuth } from './ah-auth';
 import { LvsHalf } from './lvs';
+import { Observability } from '../observe/service';
 
 export type { DaemonOptions } from './context';
+
+/** -R: no restart; the first crash is a fault, and the daemon stops. */
+const NO_RESPAWN_POLICY = { maxRestarts: 0, withinMs: 60_000, backoffMs: [0] };
 
 export class Daemon {
   readonly log: Logger;
@@ -52,6 +57,9 @@ export class Daemon {
   private scripts: ScriptPolicy = { disabled: new Set(), runAs: new Map() };
   private readonly startedAt = Date.now();
   private reloads = 0;
+  /** error diagnostics of every configuration read (start and reloads) */
+  private configErrors = 0;
+  private obs: Observability | null = null;
   private exit: (code: number) => void = () => undefined;
   /** systemd's notify socket (READY/RELOADING/STOPPING/STATUS/WATCHDOG); a no-op outside systemd */
   private sd!: SdNotifier;
@@ -87,16 +95,21 @@ export class Daemon {
   }
 
   private loadConfig(): KeepalivedConfig | null {
-    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: false }); // scripts: scriptPolicy (logged once)
+    const r = parseConfig(this.opts.configFile, { configId: this.opts.configId, checkScripts: false, includeCheck: this.opts.includeCheck }); // scripts: scriptPolicy (logged once)
+    this.configErrors += r.diagnostics.filter((d) => d.severity === 'error').length;
     for (const d of r.diagnostics) {
       const line = formatDiagnostic(d);
       if (d.severity === 'error') this.log.error({ code: d.code, file: d.file, line: d.line }, line);
       else this.log.warn({ code: d.code, file: d.file, line: d.line }, line);
     }
     if (r.fatal) return null;
-    // keepalived's process split: -P runs only the VRRP half, -C only the LVS half
-    if (this.opts.vrrpOnly) return { ...r.config, virtualServers: [], virtualServerGroups: {} };
-    if (this.opts.checkOnly) return { ...r.config, vrrpInstances: [], vrrpSyncGroups: [] };
+    // keepalived's process split: -P runs only the VRRP half (no virtual server), -C only the LVS half
+    if (this.opts.vrrpOnly) Object.assign(r.config, { virtualServers: [], virtualServerGroups: {} });
+    if (this.opts.checkOnly) {
+      // -C: keepalived starts only its checker child; nothing of the VRRP side runs (its static addresses included)
+      this.log.info({ code: 'E_CLI_CHECK_ONLY' }, '-C/--check: only the health-checker side runs - no VRRP instance is started');
+      Object.assign(r.config, { vrrpInstances: [], vrrpSyncGroups: [], staticIpaddress: [], staticRoutes: [], staticRules: [] });
+    }
     return r.config;
   }
 
@@ -125,11 +138,15 @@ export class Daemon {
     });
     // each actor kind's output goes to one handler: VRRP effects to the runner; the monitor and
     // notifier kinds register theirs in the dispatchers below
-    sup.register(VRRP, (id, msg) => {
+    sup.register(this.opts.dontRespawn ? { ...VRRP, restartPolicy: NO_RESPAWN_POLICY } : VRRP, (id, msg) => {
       this.runner.onEffects(id, msg);
-      this.lvs.onVrrpChange();
-      this.updateStatus();
-    });
+      // the status line counts states: only a transition can change it (not every advert); the LVS
+      // half follows the instances' states (ha_suspend, lvs_sync_daemon)
+      if (msg.intents.some((i) => i.type === 'transition')) {
+        this.updateStatus();
+        this.lvs.onVrrpChange();
+      }
+    }, (id) => this.runner.deputy.resume(id));
     this.jobs = new ScriptJobs(log, { isInsecure: (a) => this.scripts.disabled.has(a), runAs: (a) => this.scripts.runAs.get(a) });
     this.notifiers = new NotifyDispatch(sup, log, this.jobs);
     this.lvs = new LvsHalf(ctx, this.jobs, this.notifiers);
@@ -137,8 +154,21 @@ export class Daemon {
     this.trackers = new Trackers(ctx, this.jobs, this.sync, () => this.scripts.disabled);
     this.intake = new AdvertIntake(ctx, this.ah);
     this.runner = new IntentRunner(ctx, this.ah, this.notifiers, this.sync);
+    this.intake.heard = (inst, e) => this.runner.deputy.heard(inst, e);
+    sup.on('started', (e) => {
+      if (e.kind === VRRP.name && e.restarts > 0) this.runner.deputy.restarted(e.id);
+    });
     this.lifecycle = new InstanceLifecycle(ctx, { vmacs: this.vmacs, intake: this.intake, runner: this.runner, trackers: this.trackers, sync: this.sync });
     sup.on('restart', (e) => log.warn({ code: 'E_ACTOR_RESTART', actor: e.id, reason: e.reason, attempt: e.attempt }, `actor ${e.id} restarted (${e.reason})`));
+    if (this.opts.dontRespawn) {
+      // -R: keepalived's parent stops when a child dies ("VRRP child process(PID) died: Exiting")
+      const exit = (e: { id: string; reason: string }): void => {
+        log.error({ code: 'E_ACTOR_NO_RESPAWN', actor: e.id, reason: e.reason }, `actor ${e.id} died: Exiting`);
+        void this.stop('dont-respawn');
+      };
+      sup.on('restart', exit);
+      sup.on('fault', exit);
+    }
     sup.on('fault', (e) => {
       log.error({ code: 'E_ACTOR_FAULT', actor: e.id, reason: e.reason }, `actor ${e.id} gave up after ${e.restarts} restarts: ${e.reason}`);
       if (e.kind === VRRP.name) this.runner.actorGaveUp(e.id);
@@ -156,8 +186,12 @@ export class Daemon {
     this.trackers.startScripts(false);
     await this.lvs.start();
 
+    const obs = (this.obs = new Observability({ sup, log, vrrp: () => this.vrrpState(), listen: this.opts.metricsListen ?? cfg.globalDefs.metricsListen }));
+    ctx.observe = obs;
+    this.jobs.onActorLog = (actor, level, fields) => obs.recorder.actorLog(actor, level, fields);
+    await obs.start().catch((e) => log.error({ code: (e as { code?: string }).code ?? 'E_METRICS_LISTEN', err: e }, (e as Error).message));
     const sockPath = this.opts.controlSocket ?? DEFAULT_CONTROL_SOCKET;
-    this.control = new ControlServer(sockPath, { supervisor: sup, extraState: () => this.vrrpState(), reload: () => this.reload() });
+    this.control = new ControlServer(sockPath, { supervisor: sup, extraState: () => this.vrrpState(), reload: () => obs.reload(() => this.reload()), verbs: obs.verbs });
     try {
       await this.control.listen();
     } catch (e) {
@@ -167,7 +201,7 @@ export class Daemon {
     await this.firstStates(2000);
     this.signals.markReady();
     this.sd.ready(this.statusLine());
-    this.sd.startWatchdog();
+    this.sd.startWatchdog(() => liveness().alive());
     signalReady();
     return await new Promise<number>((resolve) => {
       this.exit = resolve;
@@ -183,7 +217,8 @@ export class Daemon {
   }
 
   vrrpState(): Record<string, unknown> {
-    return { ...vrrpState(this.ctx, { intake: this.intake, trackers: this.trackers, startedAt: this.startedAt, reloads: () => this.reloads }), ...this.lvs.state() };
+    const s = vrrpState(this.ctx, { intake: this.intake, trackers: this.trackers, startedAt: this.startedAt, reloads: () => this.reloads, deputy: this.runner.deputy.stats });
+    return { ...s, daemon: { ...(s.daemon as object), configErrors: this.configErrors }, ...this.lvs.state() };
   }
 
   /** READY=1 waits for every instance's first state (its actor reported a snapshot), at most `ms`. */
@@ -270,6 +305,7 @@ export class Daemon {
     this.runner.close();
     this.trackers.close();
     await this.control?.close().catch(() => undefined);
+    await this.obs?.close();
     if (!this.opts.dontReleaseVrrp) await removeStatic(ctx.cfg, this.log).catch(() => 0);
     closeNetlink();
     removePidFiles(this.opts);

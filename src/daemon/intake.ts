@@ -8,6 +8,7 @@ import { openVrrpSocket, type VrrpSocket, type ReceivedAdvert } from '../io';
 import { decodeVrrp, checkAdvert, skipAddrCheck } from '../protocol/vrrp';
 import { monoNow } from '../actors/runtime';
 import { VRRP } from '../actors/kinds';
+import type { VrrpEvent } from '../actors/vrrp/types';
 import { bump, type DaemonContext, type Inst } from './context';
 import type { ResolvedInstance } from './instance';
 import { usesAh, type AhAuth } from './ah-auth';
@@ -20,6 +21,8 @@ interface SockRec {
 
 export class AdvertIntake {
   private readonly socks = new Map<string, SockRec>();
+  /** Told of every accepted advert after its actor (the deputy, src/daemon/deputy.ts). */
+  heard: ((inst: Inst, e: Extract<VrrpEvent, { type: 'advert' }>) => void) | null = null;
 
   constructor(private readonly ctx: DaemonContext, private readonly ah: AhAuth) {}
 
@@ -141,6 +144,7 @@ export class AdvertIntake {
       }
       inst.rxAccepted++;
       this.ctx.sup.send(VRRP, inst.id, { type: 'advert', from: ra.src, priority: p.priority, maxAdverIntCs: p.maxAdverIntCs, rxAt });
+      this.heard?.(inst, { type: 'advert', now: rxAt, from: ra.src, priority: p.priority, maxAdverIntCs: p.maxAdverIntCs });
     } catch (e) {
       bump(rec.drops, 'exception');
       counters.rxDropped++;

@@ -23,25 +23,29 @@ import { installRoutes, removeRoutes, instanceRouteSet } from './routes';
 import { usesAh, type AhAuth } from './ah-auth';
 import type { NotifyDispatch } from './notify-dispatch';
 import type { SyncGroups } from './sync-groups';
+import { Deputy } from './deputy';
 
 export class IntentRunner {
   private readonly pkts = new Map<string, PacketSocket>();
   /** no_accept / vrrp_strict drop rules (src/io/nftables.ts), made on the first blocking MASTER */
   private nft: NftFirewall | null = null;
+  /** keeps a late actor's MASTER adverts on time (./deputy.ts) */
+  readonly deputy: Deputy;
 
   constructor(
     private readonly ctx: DaemonContext,
     private readonly ah: AhAuth,
     private readonly notifiers: NotifyDispatch,
     private readonly sync: SyncGroups,
-  ) {}
+  ) {
+    this.deputy = new Deputy(ctx, (inst, priority) => this.sendAdvert(inst, priority));
+  }
 
   /** A VRRP actor's step: record its state, then execute its intents in order. */
   onEffects(id: string, msg: FromVrrpActor): void {
     const inst = this.ctx.insts.get(msg.instance);
     if (!inst || inst.id !== id) return;
-    inst.state = msg.state;
-    this.executeAll(inst, msg.intents);
+    this.executeAll(inst, this.deputy.accept(inst, msg));
     if (msg.state.state === 'STOP' && inst.stopped) {
       const done = inst.stopped;
       inst.stopped = undefined;
@@ -203,6 +207,13 @@ export class IntentRunner {
     if (from === 'MASTER' && to === 'BACKUP' && st0?.masterAddress && st0.masterPriority !== null) {
       if (st0.masterPriority > st0.effectivePriority) log.info({ instance: name }, `(${name}) Master received advert from ${st0.masterAddress} with higher priority ${st0.masterPriority}, ours ${st0.effectivePriority}`);
       else log.info({ instance: name }, `(${name}) Master received advert from ${st0.masterAddress} with same priority ${st0.masterPriority} but higher IP address than ours`);
+    }
+    this.ctx.observe?.transition(name, from, to, reason, { counters: { ...inst.state?.counters }, master: inst.state?.masterAddress, effectivePriority: inst.state?.effectivePriority, vipsHeld: inst.vipsHeld });
+    // -X: an instance that is not MASTER releases its VIPs even if this run did not add them
+    if (this.ctx.opts.releaseVips && (to === 'BACKUP' || to === 'FAULT') && !inst.vipsHeld) {
+      enqueue(this.ctx, inst, 'releasing VIPs (-X)', async () => {
+        for (const v of [...inst.r.vips, ...inst.r.excluded]) await this.vipOp('del', inst, v);
+      });
     }
     if (to === 'STOP') log.info({ instance: name, from, to, reason }, `(${name}) Stopped`);
     else log.info({ instance: name, from, to, reason }, `(${name}) Entering ${to} STATE${extra}`);

@@ -39,6 +39,8 @@ export class ScriptJobs {
   private readonly inflight = new Map<string, { actor: string; ctl: AbortController; done: Promise<void> }>();
   readonly counters = { started: 0, finished: 0, failed: 0, refused: 0, insecure: 0 };
   closed = false;
+  /** src/observe counts notifier failures from the warn/error lines actors log */
+  onActorLog?: (actor: string, level: string, fields: Record<string, unknown>) => void;
 
   constructor(private readonly log: Logger, private readonly opts: ScriptJobsOptions = {}) {
     const maxConcurrent = opts.maxConcurrent ?? 64;
@@ -58,6 +60,7 @@ export class ScriptJobs {
     if (m.type === 'log') {
       const lvl = (['debug', 'info', 'warn', 'error'] as const).includes(m.level) ? m.level : 'info';
       this.log[lvl]({ actor, ...(m.fields ?? {}) }, String(m.msg));
+      this.onActorLog?.(actor, lvl, m.fields ?? {});
       return;
     }
     if (typeof m.ref !== 'string' || !m.job || !Array.isArray(m.job.argv)) {

@@ -6,12 +6,16 @@
 import type { DaemonContext } from './context';
 import type { AdvertIntake } from './intake';
 import type { Trackers } from './trackers';
+import type { DeputyStats } from './deputy';
+import { liveness } from '../util/liveness';
 
 export interface StateSources {
   intake: AdvertIntake;
   trackers: Trackers;
   startedAt: number;
   reloads: () => number;
+  /** deputy adverts (./deputy.ts) */
+  deputy?: DeputyStats;
 }
 
 export function vrrpState(ctx: DaemonContext, src: StateSources): Record<string, unknown> {
@@ -39,7 +43,8 @@ export function vrrpState(ctx: DaemonContext, src: StateSources): Record<string,
     dropped: i.drops,
   }));
   return {
-    daemon: { pid: process.pid, config: ctx.opts.configFile, uptimeMs: Date.now() - src.startedAt, reloads: src.reloads(), counters: ctx.counters },
+    daemon: { pid: process.pid, config: ctx.opts.configFile, uptimeMs: Date.now() - src.startedAt, reloads: src.reloads(), counters: ctx.counters,
+      deputy: src.deputy ?? null, mainLoopLagMs: Math.round(liveness().lagMs()) },
     vrrp: { instances, sockets: src.intake.state(), ...src.trackers.state() },
   };
 }

@@ -16,7 +16,7 @@
 import type { Logger } from '../util/log';
 import type { Supervisor } from '../supervisor';
 import type { KeepalivedConfig, VrrpInstance } from '../config';
-import { listLinks, watchLinks, type LinkState, type Watcher } from '../io';
+import { listLinks, watchLinks, watchAddresses, type LinkState, type Watcher } from '../io';
 import { computeEffective, primaryInterfaceTracker, ownTrackInterfaces, type TrackerStatus } from '../actors/monitor/priority';
 import { initialScriptState, scriptOk, type ScriptState } from '../actors/monitor/script';
 import { VRRP, VRRP_SCRIPT, LINK } from '../actors/kinds';
@@ -159,6 +159,7 @@ export class Trackers {
   private readonly links = new Map<string, LinkState>();
   private readonly scripts = new Map<string, ScriptStatusRec>();
   private linkWatch: Watcher | null = null;
+  private addrWatch: Watcher | null = null;
   private readonly monitors: MonitorDispatch;
   private readonly fileProc: FileProcessTrackers;
 
@@ -175,6 +176,10 @@ export class Trackers {
     this.fileProc.configure(this.ctx.cfg, false);
     for (const l of await listLinks().catch(() => [])) this.links.set(l.ifname, l);
     this.linkWatch = watchLinks((ev) => this.onLink(ev));
+    // -a: keepalived logs every address change netlink reports
+    if (this.ctx.opts.addressMonitoring) {
+      this.addrWatch = watchAddresses((ev) => this.ctx.log.info({ ifname: ev.ifname, address: ev.address }, `Netlink reflector reports IP ${ev.address} ${ev.type === 'new' ? 'added to' : 'removed from'} ${ev.ifname ?? ev.ifindex}`));
+    }
   }
 
   /** netlink's link table (the SIGUSR1 dump's interfaces). */
@@ -205,6 +210,7 @@ export class Trackers {
 
   close(): void {
     this.linkWatch?.close();
+    this.addrWatch?.close();
   }
 
   /** Recompute an instance's effective priority and fault; tell its actor what changed. */

@@ -12,6 +12,7 @@
  *                         → {"ok":true,"cmd":"fault-inject","data":{"actor":…,"fault":…}}
  *                            or {"ok":false,"error":{"code":"E_FAULT_INJECTION_DISABLED",…}}
  *   {"cmd":"reload"}      → {"ok":true,"cmd":"reload","data":…}
+ *   health, ready, status: see docs/control-protocol.md (the whole protocol)
  * Errors: {"ok":false,"cmd":…,"error":{"code":"E_CONTROL_BAD_REQUEST"|"E_CONTROL_UNKNOWN_CMD"|…,"message":…}}
  */
 import * as net from 'node:net';
@@ -29,6 +30,8 @@ export interface ControlHandlers {
   extraState?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Handles {"cmd":"reload"}; absent → E_CONTROL_UNSUPPORTED. */
   reload?: () => unknown | Promise<unknown>;
+  /** More commands by name (health, ready, status: src/observe); docs/control-protocol.md lists them all. */
+  verbs?: Record<string, (req: Record<string, unknown>) => unknown>;
 }
 
 export type ControlResponse =
@@ -109,8 +112,11 @@ export class ControlServer {
           const data = await this.handlers.reload();
           return { ok: true, cmd: r.cmd, data: data ?? null };
         }
-        default:
+        default: {
+          const verb = this.handlers.verbs?.[r.cmd];
+          if (verb && Object.hasOwn(this.handlers.verbs!, r.cmd)) return { ok: true, cmd: r.cmd, data: (await verb(r as Record<string, unknown>)) ?? null };
           throw new KtsError('E_CONTROL_UNKNOWN_CMD', `unknown command ${JSON.stringify(r.cmd)}`);
+        }
       }
     } catch (e) {
       const code = e instanceof KtsError ? e.code : 'E_CONTROL_INTERNAL';

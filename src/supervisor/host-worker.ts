@@ -465,4 +465,7 @@ port.on('message', (data: unknown) => {
   }, drop);
 });
 port.on('messageerror', () => drop('messageerror'));
+// at once, not on the next turn: messages already queued for this thread (a spawn, a fault drill)
+// run before a setImmediate, and a host that hangs in one of them must still be known as started
 out({ v: 1, type: 'ready' });
+flush();

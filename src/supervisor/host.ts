@@ -9,6 +9,7 @@ import {
   FrameWriter, decodeFrame, validateFromHost, type FromHost, type ToHost, type HostStats,
 } from './messages';
 import type { Pool } from './placement';
+import { monoNow } from '../actors/runtime';
 
 export interface HostOptions {
   id: string;
@@ -28,6 +29,8 @@ export class Host {
   /** slot+1 of the actor inside a handler, 0 when idle (written by the worker). */
   readonly current: Int32Array;
   readonly createdAt = Date.now();
+  /** monotonic ms at creation (the supervisor's ready timeout) */
+  readonly createdMono = monoNow();
   ready = false;
   dead = false;
   pingSeq = 0;

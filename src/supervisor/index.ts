@@ -4,7 +4,7 @@ import { KtsError } from '../util/errors';
 import type { ActorState, HostState, SupervisorStats } from './types';
 
 export { Supervisor } from './supervisor';
-export type { SupervisorOptions } from './supervisor';
+export type { SupervisorOptions, ResumeHook } from './supervisor';
 export type {
   ActorStatus, ActorState, HostState, SupervisorState, SupervisorStats, SupervisorEvents, RestartEvent, FaultEvent,
   HostTerminatedEvent, ActorErrorInfo,
@@ -16,7 +16,7 @@ export { decideRestart, DEFAULT_RESTART_POLICY } from './policy';
 export type { RestartPolicy, RestartDecision } from './policy';
 export { ControlServer, DEFAULT_CONTROL_SOCKET, request } from './control';
 export type { ControlHandlers, ControlResponse } from './control';
-export type { FaultKind } from './messages';
+export type { FaultKind, TimerTable } from './messages';
 
 export interface DumpStateOptions {
   socket?: string;
@@ -62,12 +62,12 @@ export async function dumpState(opts: DumpStateOptions): Promise<number> {
   return resp.ok ? 0 : 1;
 }
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-function fmtMs(ms: number): string {
+export function fmtMs(ms: number): string {
   if (ms < 1000) return `${ms}ms`;
   const s = Math.floor(ms / 1000);
   if (s < 120) return `${s}s`;

@@ -5,9 +5,14 @@
  * Failure handling:
  *  - an exception (sync or async) in an actor's handler → that actor alone restarts on the same host;
  *    messages sent to it meanwhile wait in its mailbox in the host; its host-mates are not touched.
- *  - a host that leaves a heartbeat unanswered for `hangAfterMs` (default 2 × heartbeatMs = 200 ms) is
+ *  - a host that leaves a heartbeat unanswered for `hangAfterMs` (default 2,000 ms) is declared hung and
  *    terminated (worker.terminate() stops even a busy loop); its actors start on a fresh host from their
- *    snapshots and timer tables. The actor that was inside a handler when the host hung (shared-memory
+ *    snapshots and timer tables. The bound is deliberately long: a host that is merely slow (CPU
+ *    starvation under load stalls a thread for hundreds of ms) must not be killed, and what is time
+ *    critical does not wait for it (a late VRRP MASTER is covered by the main thread's deputy adverts,
+ *    src/daemon/deputy.ts). Detection takes hangAfterMs to hangAfterMs + heartbeatMs / 2; a main
+ *    thread that was itself stalled (it could not read the pong) blames nobody for that turn.
+ *    A host that has not said `ready` within `readyTimeoutMs` (default 10 s) is replaced too. The actor that was inside a handler when the host hung (shared-memory
  *    marker) is charged with the failure and backs off by its policy; its host-mates restart at once
  *    without being charged. If no actor can be blamed, all of them are charged.
  *    Messages already posted to a terminated host are lost (VRRP/checker traffic is periodic).
@@ -22,16 +27,18 @@ import { monoNow, type ActorKind } from '../actors/runtime';
 import { Host } from './host';
 import { place, DEFAULT_PLACEMENT, type Pool, type PlacementConfig } from './placement';
 import { decideRestart, validatePolicy, DEFAULT_RESTART_POLICY, type RestartPolicy } from './policy';
-import { unpackValue, type FaultKind, type FromHost, type TimerTable, type ToHost } from './messages';
+import { packValue, unpackValue, type FaultKind, type FromHost, type TimerTable, type ToHost } from './messages';
 import type {
   ActorStatus, ActorErrorInfo, ActorState, HostState, SupervisorStats, SupervisorState, SupervisorEvents, RestartEvent,
 } from './types';
 
 export interface SupervisorOptions {
-  /** Heartbeat period (ms). Default 100. */
+  /** Heartbeat period (ms). Default 500. */
   heartbeatMs?: number;
-  /** A ping unanswered this long marks the host hung. Default 2 × heartbeatMs. */
+  /** A ping unanswered this long marks the host hung. Default 2,000 (at least 2 × heartbeatMs). */
   hangAfterMs?: number;
+  /** A new host that has not said `ready` this long is replaced. Default max(10,000, hangAfterMs). */
+  readyTimeoutMs?: number;
   /** `--actor-threads`: bound of the packed VRRP pool. Default 4. */
   actorThreads?: number;
   placement?: Partial<PlacementConfig>;
@@ -54,7 +61,14 @@ interface Kind {
   policy: RestartPolicy;
   /** where the kind's actors' messages go (its `Out`, as the module's defineActor declares it) */
   onOut: (id: string, msg: unknown) => void;
+  resume: ResumeHook | null;
 }
+
+/**
+ * Asked when an actor of the kind is (re)started on a host: a state newer than the actor's own last
+ * snapshot (its owner kept it going meanwhile, e.g. the VRRP deputy), with the timer table to re-arm.
+ */
+export type ResumeHook = (id: string) => { snapshot: unknown; timers: TimerTable } | null;
 
 interface Rec {
   id: string;
@@ -84,6 +98,7 @@ function pct(sorted: number[], p: number): number | null {
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly heartbeatMs: number;
   readonly hangAfterMs: number;
+  readonly readyTimeoutMs: number;
   readonly faultInjection: boolean;
   private readonly placement: PlacementConfig;
   private readonly defaultPolicy: RestartPolicy;
@@ -99,6 +114,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private hostCounter = 0;
   private closed = false;
   private readonly watchdog: NodeJS.Timeout;
+  private readonly tickMs: number;
+  private lastTick = 0;
   private readonly latencies: number[] = [];
   private readonly recent: RestartEvent[] = [];
   private readonly counters = { spawned: 0, restarts: 0, faults: 0, hostsStarted: 0, hostsTerminated: 0, messagesIn: 0, messagesOut: 0 };
@@ -107,8 +124,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   constructor(opts: SupervisorOptions = {}) {
     super();
-    this.heartbeatMs = opts.heartbeatMs ?? 100;
-    this.hangAfterMs = opts.hangAfterMs ?? 2 * this.heartbeatMs;
+    this.heartbeatMs = opts.heartbeatMs ?? 500;
+    this.hangAfterMs = opts.hangAfterMs ?? Math.max(2_000, 2 * this.heartbeatMs);
+    this.readyTimeoutMs = opts.readyTimeoutMs ?? Math.max(10_000, this.hangAfterMs);
     this.faultInjection = opts.enableFaultInjection ?? false;
     this.placement = {
       ...DEFAULT_PLACEMENT,
@@ -121,12 +139,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.hostLogLevel = opts.hostLogLevel ?? this.log.level;
     this.resourceLimits = opts.hostResourceLimits;
     // checking twice per period keeps detection within hangAfterMs + heartbeatMs/2 of the last answer
-    this.watchdog = setInterval(() => this.tick(), Math.max(5, Math.floor(this.heartbeatMs / 2)));
+    this.tickMs = Math.max(5, Math.floor(this.heartbeatMs / 2));
+    this.lastTick = monoNow();
+    this.watchdog = setInterval(() => this.tick(), this.tickMs);
     this.watchdog.unref();
   }
 
   /** Register an actor kind; every message its actors send goes to `onOut` (one handler per kind). */
-  register<Init, In, Out>(kind: ActorKind<Init, In, Out>, onOut: (id: string, msg: NoInfer<Out>) => void): void {
+  register<Init, In, Out>(kind: ActorKind<Init, In, Out>, onOut: (id: string, msg: NoInfer<Out>) => void, resume?: ResumeHook): void {
     let module: string;
     try {
       module = require.resolve(kind.module);
@@ -137,7 +157,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const bad = validatePolicy(policy);
     if (bad) throw new KtsError('E_RESTART_POLICY', `actor kind ${kind.name}: ${bad}`);
     // the host decoded the message from what an actor of this kind sent: its module's Out
-    this.kinds.set(kind.name, { name: kind.name, module, pool: kind.pool, policy, onOut: onOut as (id: string, msg: unknown) => void });
+    this.kinds.set(kind.name, { name: kind.name, module, pool: kind.pool, policy, onOut: onOut as (id: string, msg: unknown) => void, resume: resume ?? null });
   }
 
   spawn<Init>(id: string, kind: ActorKind<Init, unknown, unknown>, init: NoInfer<Init>): void {
@@ -202,6 +222,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       // a hung host answers nothing: the watchdog replaces it; do not wait forever
       setTimeout(() => this.finishStop(rec, wasFault), Math.max(2000, 4 * this.hangAfterMs)).unref();
     });
+  }
+
+  /** The actor's status, or null when there is no such actor (cheap: for per-advert checks). */
+  statusOf(id: string): ActorStatus | null {
+    return this.actors.get(id)?.status ?? null;
   }
 
   /** Restart an actor now from its last snapshot (calls its stop(ctx, reason) first). */
@@ -340,6 +365,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       rec.host.actors.add(rec.id);
     }
     rec.status = rec.restarts > 0 ? 'restarting' : 'starting';
+    const fresher = rec.restarts > 0 ? rec.kind.resume?.(rec.id) : null;
+    if (fresher) {
+      rec.snapshot = packValue(fresher.snapshot);
+      rec.timers = fresher.timers;
+    }
     const spawn: ToHost = {
       v: 1, type: 'spawn', actor: rec.id, slot: rec.slot, kind: rec.kind.name, module: rec.kind.module,
       init: rec.init, snapshot: rec.snapshot, timers: rec.timers,
@@ -498,8 +528,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private tick(): void {
     const now = monoNow();
+    // This thread ran late (CPU starvation, a long task): pongs may be waiting unread behind this
+    // timer, so no host is judged on this turn; the next one reads them first.
+    const stalled = now - this.lastTick > 3 * this.tickMs;
+    this.lastTick = now;
+    if (stalled) return;
     for (const h of this.hosts.values()) {
-      if (h.dead || !h.ready) continue;
+      if (h.dead) continue;
+      if (!h.ready) {
+        if (now - h.createdMono >= this.readyTimeoutMs) this.replaceHost(h, `not ready after ${Math.round(now - h.createdMono)} ms`, null);
+        continue;
+      }
       if (h.pingSentAt) {
         if (now - h.pingSentAt >= this.hangAfterMs) {
           const slot = Atomics.load(h.current, 0) - 1;

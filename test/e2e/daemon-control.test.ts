@@ -51,11 +51,13 @@ test('--dump-state (json and text) documents actors and VRRP instances; SIGUSR1/
 
       const txt = await ktsCli(h1!, ['--dump-state', '--control-socket', c.controlSocket, '--format', 'text']);
       assert.equal(txt.code, 0, txt.stderr);
-      assert.match(txt.stdout, /^ACTORS\n/);
-      assert.match(txt.stdout, /ID\s+KIND\s+HOST\s+STATE\s+RESTARTS\s+UPTIME\s+MAILBOX\s+LAST ERROR/);
-      assert.match(txt.stdout, /vrrp:VI_1\s+vrrp\s+\S+\s+RUNNING\s+0\s/);
-      assert.match(txt.stdout, /\nVRRP\n/);
-      assert.match(txt.stdout, /"state": "MASTER"/);
+      // aligned tables: instances, actors, hosts (src/observe/text.ts)
+      assert.match(txt.stdout, /\nINSTANCES\nNAME\s+INTF\s+VRID\s+STATE\s+PRIO\s+EFFECTIVE\s+MASTER\s+VIPS HELD\s+LAST TRANSITION\s+WHY\n/);
+      assert.match(txt.stdout, /\nVI_1\s+\S+\s+\d+\s+MASTER\s+100\s+100\s+192\.0\.2\.11\s+192\.0\.2\.100\/24\s+\S+ \S+ BACKUP->MASTER\s+\S/);
+      assert.match(txt.stdout, /\nACTORS\nID\s+KIND\s+STATE\s+HOST\s+RESTARTS\s+BY REASON\s+HANGS\s+LAST ERROR\n/);
+      assert.match(txt.stdout, /\nvrrp:VI_1\s+vrrp\s+RUNNING\s+\S+\s+0\s/);
+      assert.match(txt.stdout, /\nHOSTS\nID\s+POOL/);
+      assert.doesNotMatch(txt.stdout, /[{}]/, 'no raw JSON blobs');
 
       // a wrong socket path is reported, not silently replaced by the default one
       const none = await ktsCli(h1!, ['--dump-state', '--control-socket', join(dataDir, 'nope.sock')]);

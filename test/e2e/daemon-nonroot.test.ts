@@ -6,6 +6,27 @@ import { withLab, makeTempDir, removeTempDir } from '../helpers/lab';
 import { repoRoot, distDirName, vrrpConfig } from '../helpers/keepalived';
 import { adverts, until } from '../helpers/bench-daemon';
 import { isGratuitousArp } from '../helpers/pcap';
+import { spawnSync } from 'node:child_process';
+
+/**
+ * A tree user nobody can read: the checkout itself when it can (as an installed package is), else a copy
+ * of what runs it (bin, the built code, the addons, node_modules without the build tools) in a 0755
+ * directory. CI and the soak clone into `mktemp -d` (0700), which nobody cannot enter.
+ */
+function readableTree(dir: string): string {
+  const root = repoRoot();
+  const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', path.join(root, distDirName(), 'src', 'cli.js')]);
+  if (probe.status === 0) return root;
+  const tree = path.join(dir, 'tree');
+  const dev = new Set(['typescript', 'eslint', '@typescript-eslint', 'typescript-eslint', 'playwright-core', '@eslint', 'node-gyp']);
+  for (const part of ['bin', 'package.json', 'binding.gyp', path.join('build', 'Release'), path.join(distDirName(), 'src'), 'node_modules']) {
+    fs.cpSync(path.join(root, part), path.join(tree, part), {
+      recursive: true, dereference: true,
+      filter: (src) => !(path.dirname(src) === path.join(root, 'node_modules') && dev.has(path.basename(src))),
+    });
+  }
+  return tree;
+}
 
 /** The capabilities the non-root unit grants (AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW). */
 const CAPS = ['net_admin', 'net_raw'];
@@ -25,9 +46,10 @@ test('as user nobody with only CAP_NET_ADMIN and CAP_NET_RAW (ambient) the daemo
       const [h1, h2] = lab.hosts;
       const cap = await lab.capture('vrrp or arp');
       const caps = CAPS.map((c) => `+${c}`).join(',');
+      const tree = readableTree(dir);
       const proc = h1!.spawn([
         'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', `--inh-caps=-all,${caps}`, `--ambient-caps=${caps}`, `--bounding-set=-all,${caps}`,
-        process.execPath, path.join(repoRoot(), 'bin', 'keepalived-ts'), '-n', '-l', '-G', '-f', conf,
+        process.execPath, path.join(tree, 'bin', 'keepalived-ts'), '-n', '-l', '-G', '-f', conf,
         '-p', path.join(run, 'keepalived.pid'), '--control-socket', path.join(run, 'control.sock'),
       ], { env: { ...process.env, KTS_DIST: distDirName() }, label: 'nonroot' });
       try {

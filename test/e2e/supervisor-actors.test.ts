@@ -150,7 +150,8 @@ test('a stray async error (in an actor\'s own timer) restarts only that actor', 
 
 test('a host in a busy loop is terminated; its actors run again within 2 heartbeats while a VRRP actor elsewhere keeps ticking', async () => {
   const heartbeatMs = 100;
-  const s = make({ heartbeatMs, enableFaultInjection: true, placement: { checkerThreads: 1 } });
+  // the default bound is 2 s (a starved host is not hung); this drill sets a short one to time the mechanics
+  const s = make({ heartbeatMs, hangAfterMs: 2 * heartbeatMs, enableFaultInjection: true, placement: { checkerThreads: 1 } });
   try {
     const counter = reg(s, counterKind('checker', { maxRestarts: 5, withinMs: 60_000, backoffMs: [0] }));
     const ticker = reg(s, tickerKind('vrrp'));

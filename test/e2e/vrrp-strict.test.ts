@@ -115,10 +115,13 @@ test('vrrp_strict failover: the drop rule moves with the VIP; the BACKUP keeps t
     const [h1, h2, client] = lab.hosts as [Host, Host, Host];
     const cfg = (priority: number): string => vrrpConfig({ state: 'BACKUP', priority, vips: [`${VIP}/24`], authPass: null, extraGlobal: ['vrrp_strict'] });
     await withDaemons(async (keep) => {
+      // h1 first: started together on a loaded machine, h2 can time out before h1's first advert and be
+      // MASTER for a moment (then it rightly has a table), which is not what this test is about
       const a = keep(startKeepalivedTs(h1, cfg(100)));
-      const b = keep(startKeepalivedTs(h2, cfg(90)));
       await h1.waitForAddress(VIP, { timeoutMs: 15_000 });
       await a.waitForLog(/setting firewall drop rule/, 5_000);
+      const b = keep(startKeepalivedTs(h2, cfg(90)));
+      await b.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 10_000);
       assert.equal(await answers(client, VIP), false, 'VIP on h1 blocked');
       assert.match(await ruleset(h1), /elements = \{ 192\.0\.2\.100 \}/);
       assert.equal(await tables(h2), '', 'a BACKUP that was never MASTER has no table (keepalived makes it on the first MASTER)');

@@ -47,7 +47,7 @@ export interface DumpedState {
   actors: DumpedActor[];
   hosts: unknown[];
   stats: { restarts: number; faults: number; hostsTerminated: number; [k: string]: unknown };
-  daemon: { pid: number; counters: Record<string, number>; reloads: number };
+  daemon: { pid: number; counters: Record<string, number>; reloads: number; deputy?: { adverts: number; episodes: number; maxFireLateMs: number } | null };
   vrrp: { instances: DumpedInstance[]; sockets: { key: string; dropped: Record<string, number>; stats: unknown }[] };
 }
 

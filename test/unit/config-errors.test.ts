@@ -18,7 +18,7 @@ function run(text: string, extra: Record<string, string> = {}): { r: ParseResult
   return { r: parseConfig(file, { configId: 'n1', checkScripts: false }), file };
 }
 /** The error must name `inFile` (a file of the test's directory, default the main file) and `line`. */
-function expectError(text: string, code: ConfigErrorCode, line: number, pattern: RegExp, extra: Record<string, string> = {}, exit = 4, inFile = 'keepalived.conf'): void {
+function expectError(text: string, code: ConfigErrorCode, line: number, pattern: RegExp, extra: Record<string, string> = {}, exit = 5, inFile = 'keepalived.conf'): void {
   const { r, file } = run(text, extra);
   const e = r.diagnostics.find((d) => d.severity === 'error' && d.code === code);
   assert.ok(e, `expected ${code}, got ${JSON.stringify(r.diagnostics)}`);
@@ -43,7 +43,7 @@ function expectCliError(text: string, exit: number, inFile: string, line: number
 }
 const inst = (body: string) => `vrrp_instance VI_1 {\n interface eth0\n${body}\n virtual_ipaddress {\n  192.0.2.100\n }\n}\n`;
 
-test('bad number: priority abc is E_CONFIG_SYNTAX at its line, -t exit 4', () => {
+test('bad number: priority abc is E_CONFIG_SYNTAX at its line, -t exit 5', () => {
   expectError(inst(' virtual_router_id 51\n priority abc'), 'E_CONFIG_SYNTAX', 4, /priority: expected an integer in \[1, 255\], got invalid number 'abc'/);
 });
 
@@ -66,26 +66,26 @@ test('unterminated brace is E_CONFIG_UNTERMINATED at the opening line', () => {
 });
 
 test('missing include file is E_CONFIG_INCLUDE_MISSING at the include line', () => {
-  expectError('global_defs {\n}\ninclude nothere.conf\n', 'E_CONFIG_INCLUDE_MISSING', 3, /Config files missing 'nothere.conf'/);
+  expectError('global_defs {\n}\nincludem nothere.conf\n', 'E_CONFIG_INCLUDE_MISSING', 3, /Config files missing 'nothere.conf'/, {}, 6);
 });
 
 test('include loop is E_CONFIG_INCLUDE_LOOP naming the include line', () => {
-  expectError('include a.conf\n', 'E_CONFIG_INCLUDE_LOOP', 1, /includes itself/, { 'a.conf': 'include keepalived.conf\n' }, 4, 'a.conf');
+  expectError('include a.conf\n', 'E_CONFIG_INCLUDE_LOOP', 1, /includes itself/, { 'a.conf': 'include keepalived.conf\n' }, 5, 'a.conf');
 });
 
 test('vrrp_strict: authentication and unicast peers are E_CONFIG_STRICT', () => {
   const text = 'global_defs {\n vrrp_strict\n}\n' + inst(' virtual_router_id 51\n authentication {\n auth_type PASS\n auth_pass x\n }\n unicast_peer {\n 192.0.2.2\n }');
   expectError(text, 'E_CONFIG_STRICT', 4, /Strict mode does not support authentication/);
   const { r } = run(text);
-  assert.ok(r.diagnostics.some((d) => d.code === 'E_CONFIG_STRICT' && /Unicast peers/.test(d.message)));
+  assert.ok(!r.diagnostics.some((d) => /Unicast peers/.test(d.message)), 'keepalived 2.2.7 accepts unicast peers with vrrp_strict');
   assert.equal(r.config.vrrpInstances[0].authentication, undefined);
 });
 
-test('missing interface and missing track script are warnings (exit 0)', () => {
+test('missing interface and missing track script are warnings (keepalived 2.2.7: exit 5)', () => {
   const { r } = run(`vrrp_instance VI_1 {\n interface nosuchif0\n virtual_router_id 51\n track_script {\n nothere\n }\n virtual_ipaddress {\n 192.0.2.100\n }\n}\n`);
   assert.ok(r.diagnostics.some((d) => d.severity === 'warning' && /interface nosuchif0/.test(d.message)));
   assert.ok(r.diagnostics.some((d) => d.severity === 'warning' && /track script nothere not found/.test(d.message)));
-  assert.equal(configTestExitCode(r), 0);
+  assert.equal(configTestExitCode(r), 5);
 });
 
 test('enable_script_security with a world-writable script: keepalived\'s messages, the track script disabled, -t exit 5; without it SECURITY VIOLATION, exit 6', () => {
@@ -115,32 +115,35 @@ test('enable_script_security with a world-writable script: keepalived\'s message
   }
 });
 
-test('keepalived-ts -t: a bad number prints file:line: error: and exits 4 (E_CONFIG_SYNTAX)', () => {
-  expectCliError(inst(' virtual_router_id 51\n priority abc'), 4, 'keepalived.conf', 4, "priority: expected an integer in \\[1, 255\\], got invalid number 'abc'", 'E_CONFIG_SYNTAX');
+test('keepalived-ts -t: a bad number prints file:line: error: and exits 5 (E_CONFIG_SYNTAX)', () => {
+  expectCliError(inst(' virtual_router_id 51\n priority abc'), 5, 'keepalived.conf', 4, "priority: expected an integer in \\[1, 255\\], got invalid number 'abc'", 'E_CONFIG_SYNTAX');
 });
 
-test('keepalived-ts -t: an unknown block prints file:line: error: and exits 4 (E_CONFIG_UNKNOWN_BLOCK)', () => {
-  expectCliError('global_defs {\n router_id r1\n}\nfoo_block {\n bar 1\n}\n', 4, 'keepalived.conf', 4, "Unknown block 'foo_block' - ignoring it and its contents", 'E_CONFIG_UNKNOWN_BLOCK');
+test('keepalived-ts -t: an unknown block prints file:line: error: and exits 5 (E_CONFIG_UNKNOWN_BLOCK)', () => {
+  expectCliError('global_defs {\n router_id r1\n}\nfoo_block {\n bar 1\n}\n', 5, 'keepalived.conf', 4, "Unknown block 'foo_block' - ignoring it and its contents", 'E_CONFIG_UNKNOWN_BLOCK');
 });
 
-test('keepalived-ts -t: an unclosed block prints its opening line and exits 4 (E_CONFIG_UNTERMINATED)', () => {
-  expectCliError('global_defs {\n router_id x\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n', 4, 'keepalived.conf', 4, "vrrp_instance VI_1: block opened here is not closed by '}'", 'E_CONFIG_UNTERMINATED');
+test('keepalived-ts -t: an unclosed block prints its opening line and exits 5 (E_CONFIG_UNTERMINATED)', () => {
+  expectCliError('global_defs {\n router_id x\n}\nvrrp_instance VI_1 {\n interface eth0\n virtual_router_id 5\n', 5, 'keepalived.conf', 4, "vrrp_instance VI_1: block opened here is not closed by '}'", 'E_CONFIG_UNTERMINATED');
 });
 
-test('keepalived-ts -t: a missing include file prints the include line and exits 4 (E_CONFIG_INCLUDE_MISSING)', () => {
-  expectCliError('global_defs {\n}\ninclude nothere.conf\n', 4, 'keepalived.conf', 3, "include: Config files missing 'nothere.conf'", 'E_CONFIG_INCLUDE_MISSING');
+test('keepalived-ts -t: a missing include file is said at the include line; only includem/-e make it count (exit 0, 6)', () => {
+  const r = cliTest('global_defs {\n}\ninclude nothere.conf\n');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /keepalived\.conf:3: warning: include: Config files missing 'nothere.conf'\. \[E_CONFIG_INCLUDE_MISSING\]/);
+  expectCliError('global_defs {\n}\nincludem nothere.conf\n', 6, 'keepalived.conf', 3, "includem: Config files missing 'nothere.conf'\\.", 'E_CONFIG_INCLUDE_MISSING');
 });
 
-test('keepalived-ts -t: an include loop is reported in the included file that closes it and exits 4 (E_CONFIG_INCLUDE_LOOP)', () => {
+test('keepalived-ts -t: an include loop is reported in the included file that closes it and exits 5 (E_CONFIG_INCLUDE_LOOP)', () => {
   const r = cliTest('global_defs {\n}\ninclude a.conf\n', { 'a.conf': '# loops back\ninclude keepalived.conf\n' });
-  assert.equal(r.code, 4, r.stderr);
+  assert.equal(r.code, 5, r.stderr);
   const [main, a] = [path.join(r.dir, 'keepalived.conf'), path.join(r.dir, 'a.conf')];
   assert.equal(r.stderr, `${a}:2: error: include: 'keepalived.conf' includes itself (${main} -> ${a} -> ${main}) [E_CONFIG_INCLUDE_LOOP]\n`);
 });
 
-test('keepalived-ts -t: vrrp_strict with authentication prints the instance line and exits 4 (E_CONFIG_STRICT)', () => {
+test('keepalived-ts -t: vrrp_strict with authentication prints the instance line and exits 5 (E_CONFIG_STRICT)', () => {
   const text = 'global_defs {\n vrrp_strict\n}\n' + inst(' virtual_router_id 51\n authentication {\n auth_type PASS\n auth_pass x\n }');
-  expectCliError(text, 4, 'keepalived.conf', 4, '\\(VI_1\\) Strict mode does not support authentication. Ignoring.', 'E_CONFIG_STRICT');
+  expectCliError(text, 5, 'keepalived.conf', 4, '\\(VI_1\\) Strict mode does not support authentication. Ignoring.', 'E_CONFIG_STRICT');
 });
 
 test('keepalived-ts -t: enable_script_security with a world-writable script prints keepalived\'s vrrp_script line and exits 5 (E_CONFIG_SCRIPT_INSECURE)', () => {

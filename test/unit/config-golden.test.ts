@@ -20,7 +20,7 @@ for (const file of configFiles()) {
   test(`golden model: ${rel}`, () => {
     const r = parseConfig(file, { configId: configIdOf(file), checkInterfaces: false, checkScripts: false });
     assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), [], `${rel} must parse without errors`);
-    assert.equal(configTestExitCode(r), 0);
+    assert.ok([0, 5].includes(configTestExitCode(r)), 'no error; warnings count as keepalived counts them (config-differential pins the exit codes)');
     const g = goldenPathOf(file);
     const got = normalizedModel(r.config);
     if (process.env.UPDATE_GOLDEN === '1') {

@@ -126,7 +126,7 @@ test('unknown keyword: a warning naming file:line and the keyword, parsing conti
   assert.ok(w);
   assert.equal(w.line, 4);
   assert.equal(r.config.vrrpInstances[0].priority, 90);
-  assert.equal(configTestExitCode(r), 0);
+  assert.equal(configTestExitCode(r), 5, 'keepalived 2.2.7 counts an unknown keyword');
 });
 
 test('@id conditional lines and @^id negations', () => {
@@ -222,10 +222,10 @@ test('virtual_server_group: an empty quoted member is an invalid address, not a 
   assert.deepEqual(r.config.virtualServerGroups.G!.members.map((m) => m.address), ['192.0.2.10']);
 });
 
-test('parsing a missing main file is fatal (exit 3)', () => {
+test('parsing a missing main file is fatal (keepalived: cannot run, exit 4)', () => {
   const r = parseConfig('/nonexistent/keepalived.conf');
   assert.equal(r.fatal, true);
-  assert.equal(configTestExitCode(r), 3);
+  assert.equal(configTestExitCode(r), 4);
 });
 
 test('rules without a preference get 16384, 16383, ... per address family in file order, as keepalived 2.2.7 assigns them', () => {

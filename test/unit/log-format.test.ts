@@ -36,12 +36,13 @@ test('JOURNAL_STREAM matches only the stderr it names', () => {
   assert.equal(isJournalStream('garbage', { dev: 8, ino: 1234 }), false);
 });
 
-test('-S N, -G and --log-format reach the daemon options; -S outside 0-7 is a usage error', () => {
+test('-S N, -G and --log-format reach the daemon options; -S outside 0-7 is said and ignored, as keepalived does', () => {
   const o = parseArgs(['-n', '-S', '5', '-G', '--log-format', 'text']);
   assert.equal(o.logFacility, 5);
   assert.equal(o.noSyslog, true);
   assert.equal(o.logFormat, 'text');
   assert.equal(parseArgs(['-S3']).logFacility, 3);
-  assert.throws(() => parseArgs(['-S', '8']), UsageError);
+  assert.deepEqual(parseArgs(['-S', '8']).warnings, ["Invalid log facility '8'"]);
+  assert.equal(parseArgs(['-S', '8']).logFacility, undefined);
   assert.throws(() => parseArgs(['--log-format', 'xml']), UsageError);
 });
