@@ -11,6 +11,9 @@
  *   {"cmd":"fault-inject","actor":"VI_1","fault":"crash"|"hang"|"slow","ms":500}
  *                         → {"ok":true,"cmd":"fault-inject","data":{"actor":…,"fault":…}}
  *                            or {"ok":false,"error":{"code":"E_FAULT_INJECTION_DISABLED",…}}
+ *   {"cmd":"block-main","ms":1000}
+ *                         → blocks the main thread itself for ms (at most 10 s), then
+ *                            {"ok":true,"cmd":"block-main","data":{"ms":…}}; with fault injection only
  *   {"cmd":"reload"}      → {"ok":true,"cmd":"reload","data":…}
  *   health, ready, status: see docs/control-protocol.md (the whole protocol)
  * Errors: {"ok":false,"cmd":…,"error":{"code":"E_CONTROL_BAD_REQUEST"|"E_CONTROL_UNKNOWN_CMD"|…,"message":…}}
@@ -106,6 +109,13 @@ export class ControlServer {
           const ms = typeof r.ms === 'number' ? r.ms : undefined;
           sup.injectFault(r.actor, r.fault as FaultKind, ms);
           return { ok: true, cmd: r.cmd, data: { actor: r.actor, fault: r.fault, ...(ms !== undefined ? { ms } : {}) } };
+        }
+        case 'block-main': {
+          // the one thread the supervisor cannot watch: systemd's WATCHDOG=1 must stop while it is blocked
+          if (!sup.faultInjection) throw new KtsError('E_FAULT_INJECTION_DISABLED', 'fault injection is disabled (start with --enable-fault-injection)');
+          const ms = typeof r.ms === 'number' && r.ms > 0 ? Math.min(r.ms, 10_000) : 1000;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+          return { ok: true, cmd: r.cmd, data: { ms } };
         }
         case 'reload': {
           if (!this.handlers.reload) throw new KtsError('E_CONTROL_UNSUPPORTED', 'reload is not supported here');

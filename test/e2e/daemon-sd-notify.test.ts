@@ -15,6 +15,7 @@ import { withDaemons, logTimeMs, scriptDir } from '../helpers/e2e';
 import { sleep, until } from '../helpers/bench-daemon';
 import { vrrpInfo } from '../helpers/pcap';
 import { SdNotifier } from '../../src/io/sd-notify';
+import { request } from '../../src/supervisor';
 
 const VIP = '192.0.2.100';
 
@@ -80,7 +81,7 @@ test('sd_notify: READY=1 after the first states and the control socket, RELOADIN
       await listener.bound();
       await withDaemons(async (keep) => {
         const cfg = vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`], extraInstance: [`notify_master ${script}`] });
-        const d = keep(startKeepalivedTs(h1, cfg, { env: { NOTIFY_SOCKET: sock, WATCHDOG_USEC: '200000', TMPDIR: dir } }));
+        const d = keep(startKeepalivedTs(h1, cfg, { env: { NOTIFY_SOCKET: sock, WATCHDOG_USEC: '200000', TMPDIR: dir }, args: ['--enable-fault-injection'] }));
         await until('READY=1', () => listener.with('READY=1').length > 0, 15_000, 10);
         const ready = listener.with('READY=1')[0]!;
         assert.match(ready.msg, /^STATUS=VRRP instances: .+$/m, 'READY carries a one-line STATUS');
@@ -93,6 +94,15 @@ test('sd_notify: READY=1 after the first states and the control socket, RELOADIN
         await sleep(1000);
         const pings = listener.with('WATCHDOG=1').length - w0;
         assert.ok(pings >= 6 && pings <= 12, `WATCHDOG=1 pings in 1 s: ${pings}`);
+
+        // the daemon's own main loop blocked (fault injection) for 1.5 s: no ping meanwhile, pings after
+        const t0 = Date.now() / 1000;
+        const blocked = await request(d.controlSocket, { cmd: 'block-main', ms: 1500 }, 10_000);
+        assert.equal(blocked.ok, true, JSON.stringify(blocked));
+        const t1 = Date.now() / 1000;
+        const during = listener.with('WATCHDOG=1').filter((x) => x.t > t0 + 0.2 && x.t < t1 - 0.2);
+        assert.deepEqual(during.map((x) => x.t), [], `no WATCHDOG=1 while the main loop is blocked (${t0.toFixed(3)} … ${t1.toFixed(3)})`);
+        await until('WATCHDOG=1 resumes after the block', () => listener.with('WATCHDOG=1').filter((x) => x.t > t1).length >= 2, 3000, 20);
 
         await h1.waitForAddress(VIP, { timeoutMs: 15_000 });
         await until('notify_master ran', () => fs.existsSync(envFile), 5000, 20);
