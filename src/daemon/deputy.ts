@@ -99,12 +99,18 @@ export class Deputy {
     if (rec.ahead) this.ctx.log.info({ instance: inst.vi.name, from: e.from, priority: e.priority }, `(${inst.vi.name}) deputy stops: advert from ${e.from} priority ${e.priority} wins; the actor decides`);
   }
 
-  /** Supervisor ResumeHook: the deputy's state when it is newer than the actor's snapshot. */
+  /**
+   * Supervisor ResumeHook: the deputy's state when it is newer than the actor's snapshot, or when a
+   * better master ended the deputy. That advert is replayed to the restarted actor (restarted()) and
+   * must be its first event: an advert timer already due would have it advertise as MASTER first.
+   */
   resume(id: string): { snapshot: InstanceState; timers: TimerTable } | null {
     const inst = this.instOf(id);
     const rec = inst && this.recs.get(inst);
-    if (!inst || !rec?.ahead || !inst.state) return null;
-    const s = inst.state;
+    if (!inst || !rec || !inst.state || (!rec.ahead && !rec.endedBy)) return null;
+    const held = rec.endedBy && inst.state.state === 'MASTER' && inst.state.timers.advert !== null
+      ? Math.max(inst.state.timers.advert, monoNow() + intervalMs(inst)) : null;
+    const s: InstanceState = held === null ? inst.state : { ...inst.state, timers: { ...inst.state.timers, advert: held } };
     const timers: TimerTable = [];
     for (const t of TIMER_NAMES) {
       const at = s.timers[t];
