@@ -36,6 +36,8 @@ test('keepalived 2.2.7 in the lab: MASTER 100 / BACKUP 90, VRID 51, auth PASS â€
     const [h1, h2] = lab.hosts;
     const cap = await lab.capture('vrrp or arp');
     const master = startKeepalived(h1, vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`] }));
+    // both start BACKUP with timers 39 ms apart: the BACKUP starts once the MASTER's timer runs
+    await master.waitForLog(/\(VI_1\) Entering BACKUP STATE/, 10_000);
     startKeepalived(h2, vrrpConfig({ state: 'BACKUP', priority: 90, vips: [`${VIP}/24`] }));
 
     await h1.waitForAddress(VIP, { timeoutMs: 10_000 });
