@@ -74,8 +74,17 @@ async function kaFault(d: DaemonHandle, h: Host, fault: 'crash' | 'hang', hangMs
     await sleep(hangMs);
     process.kill(child, 'SIGCONT');
   }
-  // back to steady: the MASTER holds the VIP again (it may have to preempt the BACKUP back)
-  await until('keepalived MASTER holds the VIP again', async () => (await h.hasAddress(VIP)) && Number(readFileSync(d.vrrpPidFile, 'utf8').trim()) > 0, 30_000, 50);
+  // back to steady: a live VRRP child (respawned after a kill) and the VIP held again (it may have to preempt the BACKUP back)
+  await until('keepalived MASTER holds the VIP again', async () => {
+    const now = Number(readFileSync(d.vrrpPidFile, 'utf8').trim());
+    if (fault === 'crash' && now === child) return false;
+    try {
+      process.kill(now, 0);
+    } catch {
+      return false;
+    }
+    return h.hasAddress(VIP);
+  }, 30_000, 50);
   await sleep(Math.max(3 * intMs, 500));
 }
 
