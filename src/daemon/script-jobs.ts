@@ -76,8 +76,18 @@ export class ScriptJobs {
     this.inflight.set(key, { actor, ctl, done });
   }
 
+  /** every job started and not yet ended, whoever started it (idle() waits for them) */
+  private readonly pending = new Set<Promise<ScriptJobResult>>();
+
   /** Run one script job; never rejects. */
-  async run(spec: ScriptJobSpec, signal?: AbortSignal): Promise<ScriptJobResult> {
+  run(spec: ScriptJobSpec, signal?: AbortSignal): Promise<ScriptJobResult> {
+    const p = this.runJob(spec, signal);
+    this.pending.add(p);
+    void p.then(() => this.pending.delete(p));
+    return p;
+  }
+
+  private async runJob(spec: ScriptJobSpec, signal?: AbortSignal): Promise<ScriptJobResult> {
     const argv0 = spec.argv[0] ?? '';
     if (this.opts.isInsecure?.(argv0)) {
       this.counters.insecure++;
@@ -118,9 +128,9 @@ export class ScriptJobs {
     return this.inflight.size;
   }
 
-  /** Resolve when the jobs in flight now have ended, or after `timeoutMs`. */
+  /** Resolve when the jobs in flight now (actors' and the main thread's own, e.g. LVS notify scripts) have ended, or after `timeoutMs`. */
   async idle(timeoutMs: number): Promise<void> {
-    const all = Promise.all([...this.inflight.values()].map((j) => j.done));
+    const all = Promise.all([...this.inflight.values()].map((j) => j.done).concat([...this.pending].map((p) => p.then(() => undefined))));
     await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 
