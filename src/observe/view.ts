@@ -8,6 +8,7 @@
  * `--dump-state` tables are all computed from this one value.
  */
 import type { SupervisorState } from '../supervisor';
+import { hostPort } from '../protocol/ipvs';
 
 /** keepalived's state numbers (vrrp.h VRRP_STATE_*), as keepalived-exporter exports them. */
 export const STATE_NUMBER: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
@@ -30,6 +31,10 @@ export interface ObsInstance {
   effectivePriority: number;
   master: string | null;
   vips: string[];
+  /** virtual_ipaddress_excluded */
+  excludedVips: string[];
+  /** garp_master_delay (s) */
+  garpDelayS: number;
   vipsHeld: boolean;
   fault: boolean;
   faultReasons: string[];
@@ -54,6 +59,35 @@ export interface ObsActor {
 
 export interface ObsHost { id: string; pool: string; actors: number; handled: number; heapUsed: number; lastPongAgoMs: number | null }
 
+/** One real server of the LVS half and its checkers (--dump-state `lvs.realServers` + the checker actors' snapshots). */
+export interface ObsRealServer {
+  /** keepalived's texts: "[192.0.2.1]:tcp:80" */
+  vs: string;
+  rs: string;
+  up: boolean;
+  /** configured weight plus the checkers' shares */
+  weight: number;
+  /** the weight in the IPVS table (set, or that would be set without IPVS); null: not in the table */
+  tableWeight: number | null;
+  checkers: ObsChecker[];
+}
+
+export interface ObsChecker {
+  /** "TCP_CHECK#0": the check's type and its index in the real server */
+  name: string;
+  up: boolean;
+  success: number;
+  failure: number;
+  lost: number;
+  lastMs: number | null;
+  lastOk: boolean | null;
+  lastReason: string;
+}
+
+export interface ObsVirtualServer { vs: string; quorumUp: boolean; realServers: number; up: number }
+
+export interface ObsLvs { ipvs: string; virtualServers: ObsVirtualServer[]; realServers: ObsRealServer[] }
+
 export interface ObsDrop { where: string; reason: string; count: number }
 
 export interface ObsView {
@@ -66,7 +100,10 @@ export interface ObsView {
   instances: ObsInstance[];
   actors: ObsActor[];
   hosts: ObsHost[];
-  scripts: { name: string; ok: boolean }[];
+  /** `runState`: keepalived's script state, 0 idle, 1 running, 2 requested termination, 3 forcing termination */
+  scripts: { name: string; ok: boolean; runState: number }[];
+  /** null without virtual servers (or with -P) */
+  lvs: ObsLvs | null;
   drops: ObsDrop[];
   reloads: number;
   configErrors: number;
@@ -94,11 +131,17 @@ export interface VrrpStateInput {
   vrrp?: {
     instances?: Array<{
       name: string; interface: string; vrid: number; state: string; priority: number; effectivePriority: number;
-      master: string | null; vips: string[]; vipsHeld: boolean; fault: boolean; faultReasons: string[];
+      master: string | null; vips: string[]; excludedVips?: string[]; garpDelayS?: number; vipsHeld: boolean; fault: boolean; faultReasons: string[];
       counters: Record<string, number>; dropped: Record<string, number>;
     }>;
     sockets?: Array<{ key: string; dropped: Record<string, number> }>;
-    scripts?: Array<{ name: string; ok: boolean }>;
+    scripts?: Array<{ name: string; ok: boolean; runState?: number }>;
+  };
+  lvs?: {
+    ipvs: string;
+    quorum: Record<string, boolean>;
+    table: Array<{ vs: string; dests: Array<{ address: string; port: number; weight: number }> }>;
+    realServers: Array<{ id: string; rs: string; vs: string; vsId: string; up: boolean; weight: number; checkers: string[]; failed: string[] }>;
   };
 }
 
@@ -131,6 +174,7 @@ export function buildView(sup: SupervisorState, vrrp: VrrpStateInput, rec: ObsRe
     return {
       name: i.name, interface: i.interface, vrid: i.vrid, state: i.state, stateNumber: STATE_NUMBER[i.state] ?? 0,
       priority: i.priority, effectivePriority: i.effectivePriority, master: i.master, vips: i.vips, vipsHeld: i.vipsHeld,
+      excludedVips: i.excludedVips ?? [], garpDelayS: i.garpDelayS ?? 0,
       fault: i.fault, faultReasons: i.faultReasons, transitions: tr.slice(-TRANSITIONS_KEPT), lastBecameMasterMs: lastMaster,
       counters: freshest(i.counters, snapCounters.get(`vrrp:${i.name}`)), dropped: { ...i.dropped },
     };
@@ -158,10 +202,40 @@ export function buildView(sup: SupervisorState, vrrp: VrrpStateInput, rec: ObsRe
   add('hosts', sup.stats.droppedAtHosts);
   return {
     version: 1, timeMs: nowMs, pid: vrrp.daemon?.pid ?? 0, uptimeMs: vrrp.daemon?.uptimeMs ?? 0, loopLagMs: rec.loopLagMs,
-    instances, actors, hosts, scripts: (v.scripts ?? []).map((s) => ({ name: s.name, ok: s.ok })), drops,
+    instances, actors, hosts, scripts: (v.scripts ?? []).map((s) => ({ name: s.name, ok: s.ok, runState: s.runState ?? 0 })),
+    lvs: vrrp.lvs ? lvsView(vrrp.lvs, sup) : null, drops,
     reloads: vrrp.daemon?.reloads ?? 0, configErrors: vrrp.daemon?.configErrors ?? 0,
     notifyFailures: structuredClone(rec.notifyFailures), restartsByKind, hangsByKind,
   };
+}
+
+type CheckerSnap = { state?: { up?: boolean }; stats?: Partial<Omit<ObsChecker, 'name' | 'up'>> };
+
+/** The LVS rows: real servers with their checkers (from the checker actors' snapshots), virtual servers with their quorum. */
+function lvsView(l: NonNullable<VrrpStateInput['lvs']>, sup: SupervisorState): ObsLvs {
+  const snaps = new Map<string, CheckerSnap>();
+  for (const a of sup.actors) if (a.kind === 'checker' && a.snapshot && typeof a.snapshot === 'object') snaps.set(a.id, a.snapshot as CheckerSnap);
+  const inTable = new Map<string, number>();
+  for (const e of l.table) for (const d of e.dests) inTable.set(`${e.vs} -> ${hostPort(d.address, d.port)}`, d.weight);
+  const realServers: ObsRealServer[] = l.realServers.map((r) => ({
+    vs: r.vs, rs: r.rs, up: r.up, weight: r.weight, tableWeight: inTable.get(r.id) ?? null,
+    checkers: r.checkers.map((id) => {
+      const sn = snaps.get(id);
+      const st = sn?.stats ?? {};
+      return {
+        name: id.slice(id.lastIndexOf('/') + 1), up: !r.failed.includes(id), success: st.success ?? 0, failure: st.failure ?? 0, lost: st.lost ?? 0,
+        lastMs: st.lastMs ?? null, lastOk: st.lastOk ?? null, lastReason: st.lastReason ?? '',
+      };
+    }),
+  }));
+  const vss = new Map<string, ObsVirtualServer>();
+  for (const r of l.realServers) {
+    const v = vss.get(r.vsId) ?? { vs: r.vs, quorumUp: l.quorum[r.vsId] ?? true, realServers: 0, up: 0 };
+    v.realServers++;
+    if (r.up) v.up++;
+    vss.set(r.vsId, v);
+  }
+  return { ipvs: l.ipvs, virtualServers: [...vss.values()], realServers };
 }
 
 export interface Verdict { ok: boolean; reasons: string[] }
