@@ -58,7 +58,7 @@ function draw(s){
       var st=r.up?"UP":"DOWN";
       var c=r.checkers.filter(function(x){return !x.up})[0]||r.checkers.filter(function(x){return x.lastOk!==null})[0];
       var ck=r.checkers.map(function(x){return esc(x.name+" "+x.success+"/"+x.failure+"/"+x.lost)}).join("<br>");
-      return '<tr data-rs="'+esc(r.vs+" "+r.rs)+'">'+td(esc(r.vs))+td(esc(r.rs))+td(st,st)+td(r.weight)+td(r.tableWeight===null?"-":r.tableWeight)+td(ck||"-")+td(c&&c.lastMs!==null?c.lastMs+" ms":"-")+td(esc(c?c.lastReason:""))+"</tr>";
+      return '<tr data-rs="'+esc(r.vs+" "+r.rs)+'">'+td(esc(r.vs))+td(esc(r.rs))+td(st,st)+td(r.weight)+td(r.tableWeight===null?"-":r.tableWeight)+td(ck||"-")+td(c&&c.lastMs!==null?c.lastMs.toFixed(1)+" ms":"-")+td(esc(c?c.lastReason:""))+"</tr>";
     }));
   }
   fill("actors",v.actors.map(function(a){

@@ -55,7 +55,7 @@ function renderLvs(l: ObsLvs): string {
       return [
         r.vs, r.rs, r.up ? 'UP' : 'DOWN', String(r.weight), r.tableWeight === null ? '-' : String(r.tableWeight),
         r.checkers.map((x) => `${x.name} ${x.success}/${x.failure}/${x.lost}`).join(' ') || '-',
-        c?.lastMs != null ? `${c.lastMs}ms` : '-', c ? c.lastReason : '',
+        c?.lastMs != null ? `${c.lastMs.toFixed(1)}ms` : '-', c ? c.lastReason : '',
       ];
     }),
   ]);

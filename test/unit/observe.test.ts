@@ -242,8 +242,8 @@ test('--dump-state text: aligned tables of instances, actors and hosts; reload a
   const r1 = lt.split('\n').find((l) => l.startsWith(`${VS} `) && l.includes(RS1))!;
   const r2 = lt.split('\n').find((l) => l.startsWith(`${VS} `) && l.includes(RS2))!;
   assert.equal(r1.indexOf('UP'), rh.indexOf('STATE'), 'STATE column aligned');
-  assert.match(r1, /UP\s+3\s+3\s+TCP_CHECK#0 7\/0\/0\s+2ms\s+connected$/);
-  assert.match(r2, /DOWN\s+2\s+-\s+TCP_CHECK#0 0\/4\/1\s+1ms\s+connect ECONNREFUSED 198\.51\.100\.2:80$/);
+  assert.match(r1, /UP\s+3\s+3\s+TCP_CHECK#0 7\/0\/0\s+2\.0ms\s+connected$/);
+  assert.match(r2, /DOWN\s+2\s+-\s+TCP_CHECK#0 0\/4\/1\s+1\.0ms\s+connect ECONNREFUSED 198\.51\.100\.2:80$/);
   assert.match(renderReload({ added: ['VI_3'], removed: [], restarted: ['VI_2'], unchanged: ['VI_1'], applied: true, configErrors: 0 }), /^reload applied\nadded\s+VI_3\nremoved\s+-\nrestarted\s+VI_2\nunchanged\s+VI_1\n$/);
   assert.match(renderReload({ applied: false, configErrors: 2 }), /refused.*2 error/);
 });
