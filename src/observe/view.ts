@@ -9,6 +9,7 @@
  */
 import type { SupervisorState } from '../supervisor';
 import { hostPort } from '../protocol/ipvs';
+import type { CheckerStats } from '../actors/checker/actor';
 
 /** keepalived's state numbers (vrrp.h VRRP_STATE_*), as keepalived-exporter exports them. */
 export const STATE_NUMBER: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
@@ -72,16 +73,11 @@ export interface ObsRealServer {
   checkers: ObsChecker[];
 }
 
-export interface ObsChecker {
+/** A checker's counts and last check (its actor's snapshot), by name. */
+export interface ObsChecker extends CheckerStats {
   /** "TCP_CHECK#0": the check's type and its index in the real server */
   name: string;
   up: boolean;
-  success: number;
-  failure: number;
-  lost: number;
-  lastMs: number | null;
-  lastOk: boolean | null;
-  lastReason: string;
 }
 
 export interface ObsVirtualServer { vs: string; quorumUp: boolean; realServers: number; up: number }
@@ -209,7 +205,7 @@ export function buildView(sup: SupervisorState, vrrp: VrrpStateInput, rec: ObsRe
   };
 }
 
-type CheckerSnap = { state?: { up?: boolean }; stats?: Partial<Omit<ObsChecker, 'name' | 'up'>> };
+type CheckerSnap = { stats?: Partial<CheckerStats> };
 
 /** The LVS rows: real servers with their checkers (from the checker actors' snapshots), virtual servers with their quorum. */
 function lvsView(l: NonNullable<VrrpStateInput['lvs']>, sup: SupervisorState): ObsLvs {
