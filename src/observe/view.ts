@@ -8,7 +8,7 @@
  * `--dump-state` tables are all computed from this one value.
  */
 import type { SupervisorState } from '../supervisor';
-import { hostPort } from '../protocol/ipvs';
+import { canonicalIp } from '../protocol/addresses';
 import type { CheckerStats } from '../actors/checker/actor';
 
 /** keepalived's state numbers (vrrp.h VRRP_STATE_*), as keepalived-exporter exports them. */
@@ -136,7 +136,7 @@ export interface VrrpStateInput {
   lvs?: {
     ipvs: string;
     quorum: Record<string, boolean>;
-    table: Array<{ vs: string; dests: Array<{ address: string; port: number; weight: number }> }>;
+    table: Array<{ vs: string; dests: Array<{ address: string; port: number; weight: number; fwd?: string }> }>;
     realServers: Array<{ id: string; rs: string; vs: string; vsId: string; up: boolean; weight: number; checkers: string[]; failed: string[] }>;
   };
 }
@@ -207,14 +207,28 @@ export function buildView(sup: SupervisorState, vrrp: VrrpStateInput, rec: ObsRe
 
 type CheckerSnap = { stats?: Partial<CheckerStats> };
 
+/**
+ * The weight a real server has in its virtual server's IPVS services, null when it is not there. A
+ * destination's port is the real server's own for NAT; DR and TUN (and a NAT real server without a
+ * port) take the service's.
+ */
+function tableWeight(r: { rs: string }, ds: Array<{ address: string; port: number; weight: number; fwd?: string }>): number | null {
+  const m = /^\[(.*)\]:[a-z]+:(\d+)$/.exec(r.rs);
+  if (!m) return null;
+  const address = canonicalIp(m[1]!);
+  const port = Number(m[2]);
+  const d = ds.find((x) => canonicalIp(x.address) === address && (x.port === port || port === 0 || (x.fwd !== undefined && x.fwd !== 'masq')));
+  return d ? d.weight : null;
+}
+
 /** The LVS rows: real servers with their checkers (from the checker actors' snapshots), virtual servers with their quorum. */
 function lvsView(l: NonNullable<VrrpStateInput['lvs']>, sup: SupervisorState): ObsLvs {
   const snaps = new Map<string, CheckerSnap>();
   for (const a of sup.actors) if (a.kind === 'checker' && a.snapshot && typeof a.snapshot === 'object') snaps.set(a.id, a.snapshot as CheckerSnap);
-  const inTable = new Map<string, number>();
-  for (const e of l.table) for (const d of e.dests) inTable.set(`${e.vs} -> ${hostPort(d.address, d.port)}`, d.weight);
+  const dests = new Map<string, Array<{ address: string; port: number; weight: number; fwd?: string }>>();
+  for (const e of l.table) dests.set(e.vs, [...(dests.get(e.vs) ?? []), ...e.dests]);
   const realServers: ObsRealServer[] = l.realServers.map((r) => ({
-    vs: r.vs, rs: r.rs, up: r.up, weight: r.weight, tableWeight: inTable.get(r.id) ?? null,
+    vs: r.vs, rs: r.rs, up: r.up, weight: r.weight, tableWeight: tableWeight(r, dests.get(r.vsId) ?? []),
     checkers: r.checkers.map((id) => {
       const sn = snaps.get(id);
       const st = sn?.stats ?? {};

@@ -105,6 +105,21 @@ test('the view: state numbers, transitions, restarts by reason, hangs, drops', (
   assert.deepEqual(JSON.parse(JSON.stringify(v)), v);
 });
 
+test('LVS rows: IPVS weight found for NAT, DR (service port) and IPv6 destinations; a removed real server has none', () => {
+  const l = withLvs(vrrpState(1)).lvs!;
+  const dr = { id: 'TCP 192.0.2.100:80 -> 198.51.100.3:8080', rs: '[198.51.100.3]:tcp:8080', vs: VS, vsId: 'TCP 192.0.2.100:80', up: true, weight: 5, checkers: [], failed: [] };
+  const v6 = { id: 'TCP 192.0.2.100:80 -> [2001:db8::0:1]:80', rs: '[2001:db8::0:1]:tcp:80', vs: VS, vsId: 'TCP 192.0.2.100:80', up: true, weight: 4, checkers: [], failed: [] };
+  const lvs = {
+    ...l, realServers: [...l.realServers, dr, v6],
+    table: [{ vs: 'TCP 192.0.2.100:80', dests: [...l.table[0]!.dests, { address: '198.51.100.3', port: 80, weight: 5, fwd: 'droute' }, { address: '2001:db8::1', port: 80, weight: 4, fwd: 'masq' }] }],
+  };
+  const v = buildView(supState([...ACTORS, ...CHECKERS]), { ...vrrpState(1), lvs }, records(), 0);
+  assert.deepEqual(v.lvs!.realServers.map((r) => [r.rs, r.up, r.tableWeight]), [[RS1, true, 3], [RS2, false, null], [dr.rs, true, 5], [v6.rs, true, 4]]);
+  assert.deepEqual(v.lvs!.virtualServers, [{ vs: VS, quorumUp: true, realServers: 4, up: 3 }]);
+  assert.deepEqual(v.lvs!.realServers[0]!.checkers, [{ name: 'TCP_CHECK#0', up: true, success: 7, failure: 0, lost: 0, lastMs: 2, lastOk: true, lastReason: 'connected' }]);
+  assert.equal(buildView(supState(ACTORS), vrrpState(1), records(), 0).lvs, null, 'no LVS half: no rows');
+});
+
 test('health: an actor in restart is healthy, a given-up actor or a silent/lagging main loop is not; readiness: MASTER or BACKUP only', () => {
   const ok = buildView(supState([...ACTORS, { id: 'vrrp:VI_3', kind: 'vrrp', state: 'restarting', restarts: 5 }]), vrrpState(2), records(), 0);
   assert.deepEqual(health(ok), { ok: true, reasons: [] });
