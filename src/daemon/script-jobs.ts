@@ -28,6 +28,9 @@ export interface ScriptJobsOptions {
   runAs?: (argv0: string) => { uid: number; gid: number } | undefined;
 }
 
+/** script-job.ts's default grace between SIGTERM and SIGKILL (keepalived: 2 s) */
+const KILL_GRACE_MS = 2000;
+
 function cleanEnv(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
@@ -36,7 +39,7 @@ function cleanEnv(): Record<string, string> {
 
 export class ScriptJobs {
   private readonly pool: Piscina;
-  private readonly inflight = new Map<string, { actor: string; ctl: AbortController; done: Promise<void> }>();
+  private readonly inflight = new Map<string, { actor: string; ctl: AbortController; done: Promise<void>; at: number; timeoutMs: number; graceMs: number }>();
   readonly counters = { started: 0, finished: 0, failed: 0, refused: 0, insecure: 0 };
   closed = false;
   /** src/observe counts notifier failures from the warn/error lines actors log */
@@ -73,7 +76,7 @@ export class ScriptJobs {
       this.inflight.delete(key);
       reply?.({ type: 'job.done', ref: m.ref, result });
     });
-    this.inflight.set(key, { actor, ctl, done });
+    this.inflight.set(key, { actor, ctl, done, at: Date.now(), timeoutMs: m.job.timeoutMs ?? 0, graceMs: m.job.killGraceMs ?? KILL_GRACE_MS });
   }
 
   /** every job started and not yet ended, whoever started it (idle() waits for them) */
@@ -122,6 +125,22 @@ export class ScriptJobs {
   /** Abort the running jobs of one actor (its vrrp_script was removed by a reload). */
   abortActor(actor: string): void {
     for (const j of this.inflight.values()) if (j.actor === actor) j.ctl.abort();
+  }
+
+  /**
+   * keepalived's script state of one actor's job (vrrp.h SCRIPT_STATE_*): 0 idle, 1 running,
+   * 2 requested termination (past its timeout: SIGTERM sent), 3 forcing termination (SIGKILL after
+   * the kill grace).
+   */
+  runState(actor: string, now = Date.now()): number {
+    let st = 0;
+    for (const j of this.inflight.values()) {
+      if (j.actor !== actor) continue;
+      const age = now - j.at;
+      const s = j.timeoutMs > 0 && age >= j.timeoutMs + j.graceMs ? 3 : j.timeoutMs > 0 && age >= j.timeoutMs ? 2 : 1;
+      st = Math.max(st, s);
+    }
+    return st;
   }
 
   get running(): number {

@@ -116,6 +116,12 @@ export class MonitorDispatch {
     for (const id of this.scriptActors.values()) this.jobs.abortActor(id);
   }
 
+  /** keepalived's script state number of a vrrp_script's run (ScriptJobs.runState): 0 idle … 3 forcing termination. */
+  scriptRunState(name: string): number {
+    const id = this.scriptActors.get(name);
+    return id ? this.jobs.runState(id) : 0;
+  }
+
   /** The monitored status of an interface, or undefined when it has no monitor. */
   linkUp(ifname: string): boolean | undefined {
     return this.links.get(ifname);
@@ -239,7 +245,7 @@ export class Trackers {
 
   /** The vrrp section of --dump-state: scripts, files and processes. */
   state(): Record<string, unknown> {
-    const scripts = [...this.scripts.values()].map((s) => ({ name: s.name, ok: scriptOk(s.state), lastResult: s.lastResult }));
+    const scripts = [...this.scripts.values()].map((s) => ({ name: s.name, ok: scriptOk(s.state), lastResult: s.lastResult, runState: this.monitors.scriptRunState(s.name) }));
     return { scripts, ...this.fileProc.state() };
   }
 

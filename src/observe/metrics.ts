@@ -7,7 +7,7 @@
  * Runs in the HTTP worker (http-worker.ts), never on the main loop: a scrape never delays an advert.
  */
 import { Registry, Gauge, Counter } from 'prom-client';
-import { health, type ObsView } from './view';
+import { health, type ObsLvs, type ObsView } from './view';
 
 type Labels = Record<string, string | number>;
 type Kind = 'gauge' | 'counter';
@@ -15,6 +15,7 @@ type Kind = 'gauge' | 'counter';
 export interface MetricDef { name: string; type: Kind; help: string; labels: string[] }
 
 const INST = ['iname', 'intf', 'vrid'];
+const LVS = ['vs', 'rs'];
 
 /** keepalived-exporter's per-instance counters ← our actor counters or our drop reasons. */
 const EXPORTER_COUNTERS: Array<{ name: string; help: string; counter?: string; drops?: string[] }> = [
@@ -37,14 +38,23 @@ const EXPORTER_COUNTERS: Array<{ name: string; help: string; counter?: string; d
 export const METRICS: MetricDef[] = [
   { name: 'keepalived_up', type: 'gauge', help: 'Status', labels: [] },
   { name: 'keepalived_vrrp_state', type: 'gauge', help: 'State of vrrp (keepalived numbers: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT, 98 STOP)', labels: [...INST, 'ip_address'] },
+  { name: 'keepalived_vrrp_excluded_state', type: 'gauge', help: 'State of vrrp with excluded VIP', labels: [...INST, 'ip_address'] },
   ...EXPORTER_COUNTERS.map((c) => ({ name: c.name, type: 'counter' as const, help: c.help, labels: INST })),
+  { name: 'keepalived_gratuitous_arp_delay_total', type: 'counter', help: 'Gratuitous ARP delay (garp_master_delay, seconds)', labels: INST },
   { name: 'keepalived_script_status', type: 'gauge', help: 'Tracker Script Status (1 good, 0 bad)', labels: ['name'] },
+  { name: 'keepalived_script_state', type: 'gauge', help: 'Tracker Script State (0 idle, 1 running, 2 requested termination, 3 forcing termination)', labels: ['name'] },
   { name: 'keepalived_ts_instance_priority', type: 'gauge', help: 'Configured priority', labels: INST },
   { name: 'keepalived_ts_instance_effective_priority', type: 'gauge', help: 'Priority after tracker weights', labels: INST },
   { name: 'keepalived_ts_instance_vips_held', type: 'gauge', help: '1 while the instance holds its VIPs', labels: INST },
   { name: 'keepalived_ts_instance_fault', type: 'gauge', help: '1 while a tracker puts the instance in FAULT', labels: INST },
   { name: 'keepalived_ts_last_transition_timestamp_seconds', type: 'gauge', help: 'Time of the last state transition', labels: [...INST, 'state'] },
   { name: 'keepalived_ts_last_become_master_timestamp_seconds', type: 'gauge', help: 'Time the instance last became MASTER (failover time)', labels: INST },
+  { name: 'keepalived_ts_virtual_server_quorum_up', type: 'gauge', help: '1 while the virtual server has its quorum of live real servers', labels: ['vs'] },
+  { name: 'keepalived_ts_real_server_up', type: 'gauge', help: '1 while every checker of the real server succeeds', labels: [...LVS, 'checker'] },
+  { name: 'keepalived_ts_real_server_weight', type: 'gauge', help: 'Weight of the real server: configured weight plus its checkers\' shares', labels: LVS },
+  { name: 'keepalived_ts_real_server_ipvs_weight', type: 'gauge', help: 'Weight of the real server in the IPVS table (set, or that would be set without IPVS); absent while not in the table', labels: LVS },
+  { name: 'keepalived_ts_checker_last_latency_seconds', type: 'gauge', help: 'Duration of the last check, start to verdict', labels: [...LVS, 'checker'] },
+  { name: 'keepalived_ts_checker_checks_total', type: 'counter', help: 'Checks by result (success, failure, lost: no answer)', labels: [...LVS, 'checker', 'result'] },
   { name: 'keepalived_ts_actor_restarts_total', type: 'counter', help: 'Actor restarts by kind and reason', labels: ['kind', 'reason'] },
   { name: 'keepalived_ts_actor_hangs_total', type: 'counter', help: 'Hung actor hosts terminated by the watchdog, by the blamed actor kind', labels: ['kind'] },
   { name: 'keepalived_ts_actors', type: 'gauge', help: 'Actors by kind and state', labels: ['kind', 'state'] },
@@ -87,6 +97,8 @@ export class MetricsRenderer {
       const l = { iname: i.name, intf: i.interface, vrid: i.vrid };
       if (i.vips.length === 0) this.put('keepalived_vrrp_state', { ...l, ip_address: '' }, i.stateNumber);
       for (const v of i.vips) this.put('keepalived_vrrp_state', { ...l, ip_address: v.replace(/\/\d+$/, '') }, i.stateNumber);
+      for (const v of i.excludedVips) this.put('keepalived_vrrp_excluded_state', { ...l, ip_address: v.replace(/\/\d+$/, '') }, i.stateNumber);
+      this.put('keepalived_gratuitous_arp_delay_total', l, i.garpDelayS);
       for (const c of EXPORTER_COUNTERS) {
         const n = c.counter ? (i.counters[c.counter] ?? 0) : (c.drops ?? []).reduce((s, r) => s + (i.dropped[r] ?? 0), 0);
         this.put(c.name, l, n);
@@ -99,7 +111,11 @@ export class MetricsRenderer {
       if (last) this.put('keepalived_ts_last_transition_timestamp_seconds', { ...l, state: last.to }, last.atMs / 1000);
       if (i.lastBecameMasterMs !== null) this.put('keepalived_ts_last_become_master_timestamp_seconds', l, i.lastBecameMasterMs / 1000);
     }
-    for (const s of view.scripts) this.put('keepalived_script_status', { name: s.name }, s.ok ? 1 : 0);
+    for (const s of view.scripts) {
+      this.put('keepalived_script_status', { name: s.name }, s.ok ? 1 : 0);
+      this.put('keepalived_script_state', { name: s.name }, s.runState);
+    }
+    if (view.lvs) this.lvs(view.lvs);
     const restarts: Record<string, Record<string, number>> = structuredClone(view.restartsByKind);
     for (const [kind, byReason] of Object.entries(restarts)) for (const [reason, n] of Object.entries(byReason)) this.put('keepalived_ts_actor_restarts_total', { kind, reason }, n);
     for (const [kind, n] of Object.entries(view.hangsByKind)) this.put('keepalived_ts_actor_hangs_total', { kind }, n);
@@ -129,6 +145,22 @@ export class MetricsRenderer {
     this.put('keepalived_ts_main_loop_lag_seconds', {}, view.loopLagMs / 1000);
     this.put('keepalived_ts_healthy', {}, health(view, ageMs).ok ? 1 : 0);
     this.put('keepalived_ts_view_age_seconds', {}, ageMs / 1000);
+  }
+
+  private lvs(l: ObsLvs): void {
+    for (const v of l.virtualServers) this.put('keepalived_ts_virtual_server_quorum_up', { vs: v.vs }, v.quorumUp ? 1 : 0);
+    for (const r of l.realServers) {
+      const rl = { vs: r.vs, rs: r.rs };
+      const kinds = [...new Set(r.checkers.map((c) => c.name.replace(/#\d+$/, '')))];
+      this.put('keepalived_ts_real_server_up', { ...rl, checker: kinds.join(',') || 'none' }, r.up ? 1 : 0);
+      this.put('keepalived_ts_real_server_weight', rl, r.weight);
+      if (r.tableWeight !== null) this.put('keepalived_ts_real_server_ipvs_weight', rl, r.tableWeight);
+      for (const c of r.checkers) {
+        const cl = { ...rl, checker: c.name };
+        if (c.lastMs !== null) this.put('keepalived_ts_checker_last_latency_seconds', cl, c.lastMs / 1000);
+        for (const result of ['success', 'failure', 'lost'] as const) this.put('keepalived_ts_checker_checks_total', { ...cl, result }, c[result]);
+      }
+    }
   }
 
   render(): Promise<string> {

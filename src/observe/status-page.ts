@@ -1,7 +1,8 @@
 /**
  * The status page served at `/`: one self-contained HTML document (no external assets) that
  * fetches /status.json every second and redraws its tables — instances (state, priorities, master,
- * VIPs, last transitions with their reasons), actors and hosts. Like HAProxy's stats page.
+ * VIPs, last transitions with their reasons), virtual and real servers with their checks (when the
+ * LVS half runs), actors and hosts. Like HAProxy's stats page.
  */
 export const STATUS_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>keepalived-ts status</title>
@@ -14,6 +15,7 @@ th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#e8e8e8}
 .MASTER{background:#b9f0b9}.BACKUP{background:#d8e6ff}.FAULT{background:#ffb3b3}.INIT,.STOP{background:#eee}
 .running{background:#e6f7e6}.restarting,.starting{background:#fff3c4}.fault{background:#ffb3b3}
+.UP{background:#b9f0b9}.DOWN{background:#ffb3b3}
 .ok{color:#060}.bad{color:#a00;font-weight:bold}.muted{color:#777}
 #meta span{margin-right:1.5em}
 </style></head><body>
@@ -21,6 +23,12 @@ th{background:#e8e8e8}
 <div id="meta"><span id="health" class="muted">loading…</span><span id="updated" class="muted"></span></div>
 <h2>VRRP instances</h2>
 <table id="instances"><thead><tr><th>Instance</th><th>Interface</th><th>VRID</th><th>State</th><th>Priority</th><th>Effective</th><th>Master</th><th>VIPs</th><th>Last transitions</th></tr></thead><tbody></tbody></table>
+<div id="lvs" hidden>
+<h2>Virtual servers <span id="ipvs" class="muted"></span></h2>
+<table id="vss"><thead><tr><th>Virtual server</th><th>Quorum</th><th>Real servers up</th></tr></thead><tbody></tbody></table>
+<h2>Real servers</h2>
+<table id="rss"><thead><tr><th>Virtual server</th><th>Real server</th><th>State</th><th>Weight</th><th>IPVS weight</th><th>Checkers (ok/fail/lost)</th><th>Last check</th><th>Why</th></tr></thead><tbody></tbody></table>
+</div>
 <h2>Actors</h2>
 <table id="actors"><thead><tr><th>Actor</th><th>Kind</th><th>State</th><th>Host</th><th>Restarts</th><th>Hangs</th><th>Last error</th></tr></thead><tbody></tbody></table>
 <h2>Hosts</h2>
@@ -41,6 +49,18 @@ function draw(s){
     var tr=i.transitions.slice(-3).reverse().map(function(t){return esc(when(t.atMs)+" "+t.from+"→"+t.to+" ("+t.reason+")")}).join("<br>");
     return '<tr data-instance="'+esc(i.name)+'">'+td(esc(i.name))+td(esc(i.interface))+td(i.vrid)+td(esc(i.state),"state "+i.state)+td(i.priority)+td(i.effectivePriority)+td(esc(i.master||"-"))+td(esc(i.vips.join(" "))+(i.vipsHeld?" <b>held</b>":""))+td(tr||'<span class="muted">-</span>')+"</tr>";
   }));
+  var l=v.lvs;
+  document.getElementById("lvs").hidden=!l;
+  if(l){
+    document.getElementById("ipvs").textContent="(IPVS "+l.ipvs+")";
+    fill("vss",l.virtualServers.map(function(x){var q=x.quorumUp?"UP":"DOWN";return '<tr data-vs="'+esc(x.vs)+'">'+td(esc(x.vs))+td(q,q)+td(x.up+"/"+x.realServers)+"</tr>"}));
+    fill("rss",l.realServers.map(function(r){
+      var st=r.up?"UP":"DOWN";
+      var c=r.checkers.filter(function(x){return !x.up})[0]||r.checkers.filter(function(x){return x.lastOk!==null})[0];
+      var ck=r.checkers.map(function(x){return esc(x.name+" "+x.success+"/"+x.failure+"/"+x.lost)}).join("<br>");
+      return '<tr data-rs="'+esc(r.vs+" "+r.rs)+'">'+td(esc(r.vs))+td(esc(r.rs))+td(st,st)+td(r.weight)+td(r.tableWeight===null?"-":r.tableWeight)+td(ck||"-")+td(c&&c.lastMs!==null?c.lastMs.toFixed(1)+" ms":"-")+td(esc(c?c.lastReason:""))+"</tr>";
+    }));
+  }
   fill("actors",v.actors.map(function(a){
     var r=Object.keys(a.restartsByReason).map(function(k){return k+"="+a.restartsByReason[k]}).join(" ");
     return '<tr data-actor="'+esc(a.id)+'">'+td(esc(a.id))+td(esc(a.kind))+td(esc(a.givenUp?"given up":a.state),a.state)+td(esc(a.host||"-"))+td(a.restarts+(r?" ("+esc(r)+")":""))+td(a.hangs)+td(esc(a.lastError||""))+"</tr>";

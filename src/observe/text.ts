@@ -1,6 +1,6 @@
 /** `--dump-state` (text), `--reload`, `--health`, `--ready`: what the command line prints. */
 import { table, fmtMs } from '../supervisor';
-import type { ObsView } from './view';
+import type { ObsChecker, ObsLvs, ObsRealServer, ObsView } from './view';
 
 const when = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
@@ -29,12 +29,36 @@ export function renderView(v: ObsView): string {
     ['ID', 'POOL', 'ACTORS', 'HANDLED', 'HEAP', 'LAST PONG'],
     ...v.hosts.map((h) => [h.id, h.pool, String(h.actors), String(h.handled), `${(h.heapUsed / 1048576).toFixed(1)}MB`, h.lastPongAgoMs === null ? '-' : `${h.lastPongAgoMs}ms ago`]),
   ]);
+  if (v.lvs) s += renderLvs(v.lvs);
   if (v.drops.length) {
     s += '\nDROPS\n';
     s += table([['WHERE', 'REASON', 'COUNT'], ...v.drops.map((d) => [d.where, d.reason, String(d.count)])]);
   }
   const nf = Object.entries(v.notifyFailures).flatMap(([k, codes]) => Object.entries(codes).map(([c, n]) => [k, c, String(n)]));
   if (nf.length) s += '\nNOTIFIER FAILURES\n' + table([['NOTIFIER', 'CODE', 'COUNT'], ...nf]);
+  return s;
+}
+
+/** The checker whose verdict explains the real server: the first failing one, else the last one that ran. */
+export function explainingChecker(r: ObsRealServer): ObsChecker | undefined {
+  return r.checkers.find((c) => !c.up) ?? r.checkers.find((c) => c.lastOk !== null);
+}
+
+function renderLvs(l: ObsLvs): string {
+  let s = `\nVIRTUAL SERVERS (IPVS ${l.ipvs})\n`;
+  s += table([['VS', 'QUORUM', 'REAL SERVERS UP'], ...l.virtualServers.map((x) => [x.vs, x.quorumUp ? 'UP' : 'DOWN', `${x.up}/${x.realServers}`])]);
+  s += '\nREAL SERVERS\n';
+  s += table([
+    ['VS', 'RS', 'STATE', 'WEIGHT', 'IPVS WEIGHT', 'CHECKS (OK/FAIL/LOST)', 'LAST CHECK', 'WHY'],
+    ...l.realServers.map((r) => {
+      const c = explainingChecker(r);
+      return [
+        r.vs, r.rs, r.up ? 'UP' : 'DOWN', String(r.weight), r.tableWeight === null ? '-' : String(r.tableWeight),
+        r.checkers.map((x) => `${x.name} ${x.success}/${x.failure}/${x.lost}`).join(' ') || '-',
+        c?.lastMs != null ? `${c.lastMs.toFixed(1)}ms` : '-', c ? c.lastReason : '',
+      ];
+    }),
+  ]);
   return s;
 }
 

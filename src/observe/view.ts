@@ -8,6 +8,8 @@
  * `--dump-state` tables are all computed from this one value.
  */
 import type { SupervisorState } from '../supervisor';
+import { canonicalIp } from '../protocol/addresses';
+import type { CheckerStats } from '../actors/checker/actor';
 
 /** keepalived's state numbers (vrrp.h VRRP_STATE_*), as keepalived-exporter exports them. */
 export const STATE_NUMBER: Record<string, number> = { INIT: 0, BACKUP: 1, MASTER: 2, FAULT: 3, STOP: 98 };
@@ -30,6 +32,10 @@ export interface ObsInstance {
   effectivePriority: number;
   master: string | null;
   vips: string[];
+  /** virtual_ipaddress_excluded */
+  excludedVips: string[];
+  /** garp_master_delay (s) */
+  garpDelayS: number;
   vipsHeld: boolean;
   fault: boolean;
   faultReasons: string[];
@@ -54,6 +60,30 @@ export interface ObsActor {
 
 export interface ObsHost { id: string; pool: string; actors: number; handled: number; heapUsed: number; lastPongAgoMs: number | null }
 
+/** One real server of the LVS half and its checkers (--dump-state `lvs.realServers` + the checker actors' snapshots). */
+export interface ObsRealServer {
+  /** keepalived's texts: "[192.0.2.1]:tcp:80" */
+  vs: string;
+  rs: string;
+  up: boolean;
+  /** configured weight plus the checkers' shares */
+  weight: number;
+  /** the weight in the IPVS table (set, or that would be set without IPVS); null: not in the table */
+  tableWeight: number | null;
+  checkers: ObsChecker[];
+}
+
+/** A checker's counts and last check (its actor's snapshot), by name. */
+export interface ObsChecker extends CheckerStats {
+  /** "TCP_CHECK#0": the check's type and its index in the real server */
+  name: string;
+  up: boolean;
+}
+
+export interface ObsVirtualServer { vs: string; quorumUp: boolean; realServers: number; up: number }
+
+export interface ObsLvs { ipvs: string; virtualServers: ObsVirtualServer[]; realServers: ObsRealServer[] }
+
 export interface ObsDrop { where: string; reason: string; count: number }
 
 export interface ObsView {
@@ -66,7 +96,10 @@ export interface ObsView {
   instances: ObsInstance[];
   actors: ObsActor[];
   hosts: ObsHost[];
-  scripts: { name: string; ok: boolean }[];
+  /** `runState`: keepalived's script state, 0 idle, 1 running, 2 requested termination, 3 forcing termination */
+  scripts: { name: string; ok: boolean; runState: number }[];
+  /** null without virtual servers (or with -P) */
+  lvs: ObsLvs | null;
   drops: ObsDrop[];
   reloads: number;
   configErrors: number;
@@ -94,11 +127,17 @@ export interface VrrpStateInput {
   vrrp?: {
     instances?: Array<{
       name: string; interface: string; vrid: number; state: string; priority: number; effectivePriority: number;
-      master: string | null; vips: string[]; vipsHeld: boolean; fault: boolean; faultReasons: string[];
+      master: string | null; vips: string[]; excludedVips?: string[]; garpDelayS?: number; vipsHeld: boolean; fault: boolean; faultReasons: string[];
       counters: Record<string, number>; dropped: Record<string, number>;
     }>;
     sockets?: Array<{ key: string; dropped: Record<string, number> }>;
-    scripts?: Array<{ name: string; ok: boolean }>;
+    scripts?: Array<{ name: string; ok: boolean; runState?: number }>;
+  };
+  lvs?: {
+    ipvs: string;
+    quorum: Record<string, boolean>;
+    table: Array<{ vs: string; dests: Array<{ address: string; port: number; weight: number; fwd?: string }> }>;
+    realServers: Array<{ id: string; rs: string; vs: string; vsId: string; up: boolean; weight: number; checkers: string[]; failed: string[] }>;
   };
 }
 
@@ -131,6 +170,7 @@ export function buildView(sup: SupervisorState, vrrp: VrrpStateInput, rec: ObsRe
     return {
       name: i.name, interface: i.interface, vrid: i.vrid, state: i.state, stateNumber: STATE_NUMBER[i.state] ?? 0,
       priority: i.priority, effectivePriority: i.effectivePriority, master: i.master, vips: i.vips, vipsHeld: i.vipsHeld,
+      excludedVips: i.excludedVips ?? [], garpDelayS: i.garpDelayS ?? 0,
       fault: i.fault, faultReasons: i.faultReasons, transitions: tr.slice(-TRANSITIONS_KEPT), lastBecameMasterMs: lastMaster,
       counters: freshest(i.counters, snapCounters.get(`vrrp:${i.name}`)), dropped: { ...i.dropped },
     };
@@ -158,10 +198,54 @@ export function buildView(sup: SupervisorState, vrrp: VrrpStateInput, rec: ObsRe
   add('hosts', sup.stats.droppedAtHosts);
   return {
     version: 1, timeMs: nowMs, pid: vrrp.daemon?.pid ?? 0, uptimeMs: vrrp.daemon?.uptimeMs ?? 0, loopLagMs: rec.loopLagMs,
-    instances, actors, hosts, scripts: (v.scripts ?? []).map((s) => ({ name: s.name, ok: s.ok })), drops,
+    instances, actors, hosts, scripts: (v.scripts ?? []).map((s) => ({ name: s.name, ok: s.ok, runState: s.runState ?? 0 })),
+    lvs: vrrp.lvs ? lvsView(vrrp.lvs, sup) : null, drops,
     reloads: vrrp.daemon?.reloads ?? 0, configErrors: vrrp.daemon?.configErrors ?? 0,
     notifyFailures: structuredClone(rec.notifyFailures), restartsByKind, hangsByKind,
   };
+}
+
+type CheckerSnap = { stats?: Partial<CheckerStats> };
+
+/**
+ * The weight a real server has in its virtual server's IPVS services, null when it is not there. A
+ * destination's port is the real server's own for NAT; DR and TUN (and a NAT real server without a
+ * port) take the service's.
+ */
+function tableWeight(r: { rs: string }, ds: Array<{ address: string; port: number; weight: number; fwd?: string }>): number | null {
+  const m = /^\[(.*)\]:[a-z]+:(\d+)$/.exec(r.rs);
+  if (!m) return null;
+  const address = canonicalIp(m[1]!);
+  const port = Number(m[2]);
+  const d = ds.find((x) => canonicalIp(x.address) === address && (x.port === port || port === 0 || (x.fwd !== undefined && x.fwd !== 'masq')));
+  return d ? d.weight : null;
+}
+
+/** The LVS rows: real servers with their checkers (from the checker actors' snapshots), virtual servers with their quorum. */
+function lvsView(l: NonNullable<VrrpStateInput['lvs']>, sup: SupervisorState): ObsLvs {
+  const snaps = new Map<string, CheckerSnap>();
+  for (const a of sup.actors) if (a.kind === 'checker' && a.snapshot && typeof a.snapshot === 'object') snaps.set(a.id, a.snapshot as CheckerSnap);
+  const dests = new Map<string, Array<{ address: string; port: number; weight: number; fwd?: string }>>();
+  for (const e of l.table) dests.set(e.vs, [...(dests.get(e.vs) ?? []), ...e.dests]);
+  const realServers: ObsRealServer[] = l.realServers.map((r) => ({
+    vs: r.vs, rs: r.rs, up: r.up, weight: r.weight, tableWeight: tableWeight(r, dests.get(r.vsId) ?? []),
+    checkers: r.checkers.map((id) => {
+      const sn = snaps.get(id);
+      const st = sn?.stats ?? {};
+      return {
+        name: id.slice(id.lastIndexOf('/') + 1), up: !r.failed.includes(id), success: st.success ?? 0, failure: st.failure ?? 0, lost: st.lost ?? 0,
+        lastMs: st.lastMs ?? null, lastOk: st.lastOk ?? null, lastReason: st.lastReason ?? '',
+      };
+    }),
+  }));
+  const vss = new Map<string, ObsVirtualServer>();
+  for (const r of l.realServers) {
+    const v = vss.get(r.vsId) ?? { vs: r.vs, quorumUp: l.quorum[r.vsId] ?? true, realServers: 0, up: 0 };
+    v.realServers++;
+    if (r.up) v.up++;
+    vss.set(r.vsId, v);
+  }
+  return { ipvs: l.ipvs, virtualServers: [...vss.values()], realServers };
 }
 
 export interface Verdict { ok: boolean; reasons: string[] }

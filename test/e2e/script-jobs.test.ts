@@ -116,6 +116,23 @@ test('an actor\'s `job` request runs in the pool; abortActor (its vrrp_script re
   assert.deepEqual([back?.type, back?.ref, back?.result.aborted], ['job.done', 'r1', true], 'job.done goes back to the actor');
 });
 
+test('runState: keepalived\'s script state of an actor\'s job (0 idle, 1 running, 2 requested termination past the timeout, 3 forcing termination past the grace)', async () => {
+  const s = script('stubborn-state.sh', "trap '' TERM\nwhile :; do sleep 0.05; done");
+  assert.equal(jobs.runState('mon-2'), 0);
+  let done = false;
+  jobs.handle('mon-2', { type: 'job', ref: 'r1', job: { argv: [s], timeoutMs: 300 } }, () => (done = true));
+  assert.equal(jobs.runState('mon-2'), 1);
+  assert.equal(jobs.runState('mon-other'), 0);
+  await sleep(500);
+  assert.equal(done, false, 'it ignores SIGTERM');
+  assert.equal(jobs.runState('mon-2'), 2);
+  assert.equal(jobs.runState('mon-2', Date.now() + 2000), 3, 'past timeout + 2 s grace');
+  const t0 = Date.now();
+  while (!done && Date.now() - t0 < 5000) await sleep(50);
+  assert.equal(done, true, 'SIGKILL ended it');
+  assert.equal(jobs.runState('mon-2'), 0);
+});
+
 test('a script the security audit disabled is refused with E_SCRIPT_INSECURE and never started', async () => {
   const marker = path.join(dir, 'insecure-ran');
   const s = script('insecure.sh', `touch ${marker}`);

@@ -18,11 +18,11 @@ import { parseConfig } from '../../src/config';
 import { parsePromText, documentedMetrics, dashboardMetrics } from '../helpers/prom-text';
 import { ROOT } from '../helpers/config-golden';
 
-function supState(actors: Array<{ id: string; kind: string; state?: string; restarts?: number }>): SupervisorState {
+function supState(actors: Array<{ id: string; kind: string; state?: string; restarts?: number; snapshot?: unknown }>): SupervisorState {
   return {
     actors: actors.map((a) => ({
       id: a.id, kind: a.kind, pool: 'vrrp', host: 'vrrp-0', state: (a.state ?? 'running') as never, restarts: a.restarts ?? 0,
-      lastError: a.state === 'fault' ? { reason: 'handle: boom', message: 'boom', at: '' } : null, uptimeMs: 1000, mailbox: 0, snapshot: null, timers: {} as never,
+      lastError: a.state === 'fault' ? { reason: 'handle: boom', message: 'boom', at: '' } : null, uptimeMs: 1000, mailbox: 0, snapshot: a.snapshot ?? null, timers: {} as never,
     })),
     hosts: [{ id: 'vrrp-0', pool: 'vrrp', actors: actors.length, handled: 10, dropped: {}, heapUsed: 1 << 20, lastPongAgoMs: 20 }],
     stats: {
@@ -39,14 +39,41 @@ function vrrpState(n: number, state = (i: number): string => (i % 2 ? 'BACKUP' :
       instances: Array.from({ length: n }, (_, i) => ({
         name: `VI_${i + 1}`, interface: 'eth0', vrid: (i % 255) + 1, state: state(i), priority: 100, effectivePriority: 90,
         master: '192.0.2.11', vips: [`192.0.2.${(i % 200) + 20}/24`, `198.51.100.${(i % 200) + 20}/24`], vipsHeld: state(i) === 'MASTER', fault: false, faultReasons: [],
+        excludedVips: i === 0 ? ['2001:db8::1/64'] : [], garpDelayS: 5,
         counters: { advertSent: 10 + i, advertRcvd: 5, becomeMaster: 2, releaseMaster: 1, priorityZeroSent: 1, priorityZeroRcvd: 0 },
         dropped: { 'auth-mismatch': 3, 'bad-ttl': 1, 'too-short': 2, 'bad-length': 1 },
       })),
       sockets: [{ key: 'eth0|4', dropped: { 'unknown-vrid': 4 } }],
-      scripts: [{ name: 'chk_up', ok: true }, { name: 'chk "odd"\\name', ok: false }],
+      scripts: [{ name: 'chk_up', ok: true, runState: 1 }, { name: 'chk "odd"\\name', ok: false }],
     },
   };
 }
+
+const VS = '[192.0.2.100]:tcp:80';
+const RS1 = '[198.51.100.1]:tcp:80';
+const RS2 = '[198.51.100.2]:tcp:80';
+const CK1 = `${VS}/${RS1}/TCP_CHECK#0`;
+const CK2 = `${VS}/${RS2}/TCP_CHECK#0`;
+
+/** The LVS half as `--dump-state` shows it without IPVS: RS1 up (weight 3), RS2 down (removed from the table). */
+function withLvs(s: VrrpStateInput): VrrpStateInput {
+  return {
+    ...s,
+    lvs: {
+      ipvs: 'unavailable', quorum: { 'TCP 192.0.2.100:80': true },
+      table: [{ vs: 'TCP 192.0.2.100:80', dests: [{ address: '198.51.100.1', port: 80, weight: 3 }] }],
+      realServers: [
+        { id: 'TCP 192.0.2.100:80 -> 198.51.100.1:80', rs: RS1, vs: VS, vsId: 'TCP 192.0.2.100:80', up: true, weight: 3, checkers: [CK1], failed: [] },
+        { id: 'TCP 192.0.2.100:80 -> 198.51.100.2:80', rs: RS2, vs: VS, vsId: 'TCP 192.0.2.100:80', up: false, weight: 2, checkers: [CK2], failed: [CK2] },
+      ],
+    },
+  };
+}
+
+const CHECKERS = [
+  { id: CK1, kind: 'checker', snapshot: { state: { up: true }, stats: { success: 7, failure: 0, lost: 0, lastMs: 2, lastOk: true, lastReason: 'connected' } } },
+  { id: CK2, kind: 'checker', snapshot: { state: { up: false }, stats: { success: 0, failure: 4, lost: 1, lastMs: 1, lastOk: false, lastReason: 'connect ECONNREFUSED 198.51.100.2:80' } } },
+];
 
 function records(): ObsRecords {
   return {
@@ -78,6 +105,21 @@ test('the view: state numbers, transitions, restarts by reason, hangs, drops', (
   assert.deepEqual(JSON.parse(JSON.stringify(v)), v);
 });
 
+test('LVS rows: IPVS weight found for NAT, DR (service port) and IPv6 destinations; a removed real server has none', () => {
+  const l = withLvs(vrrpState(1)).lvs!;
+  const dr = { id: 'TCP 192.0.2.100:80 -> 198.51.100.3:8080', rs: '[198.51.100.3]:tcp:8080', vs: VS, vsId: 'TCP 192.0.2.100:80', up: true, weight: 5, checkers: [], failed: [] };
+  const v6 = { id: 'TCP 192.0.2.100:80 -> [2001:db8::0:1]:80', rs: '[2001:db8::0:1]:tcp:80', vs: VS, vsId: 'TCP 192.0.2.100:80', up: true, weight: 4, checkers: [], failed: [] };
+  const lvs = {
+    ...l, realServers: [...l.realServers, dr, v6],
+    table: [{ vs: 'TCP 192.0.2.100:80', dests: [...l.table[0]!.dests, { address: '198.51.100.3', port: 80, weight: 5, fwd: 'droute' }, { address: '2001:db8::1', port: 80, weight: 4, fwd: 'masq' }] }],
+  };
+  const v = buildView(supState([...ACTORS, ...CHECKERS]), { ...vrrpState(1), lvs }, records(), 0);
+  assert.deepEqual(v.lvs!.realServers.map((r) => [r.rs, r.up, r.tableWeight]), [[RS1, true, 3], [RS2, false, null], [dr.rs, true, 5], [v6.rs, true, 4]]);
+  assert.deepEqual(v.lvs!.virtualServers, [{ vs: VS, quorumUp: true, realServers: 4, up: 3 }]);
+  assert.deepEqual(v.lvs!.realServers[0]!.checkers, [{ name: 'TCP_CHECK#0', up: true, success: 7, failure: 0, lost: 0, lastMs: 2, lastOk: true, lastReason: 'connected' }]);
+  assert.equal(buildView(supState(ACTORS), vrrpState(1), records(), 0).lvs, null, 'no LVS half: no rows');
+});
+
 test('health: an actor in restart is healthy, a given-up actor or a silent/lagging main loop is not; readiness: MASTER or BACKUP only', () => {
   const ok = buildView(supState([...ACTORS, { id: 'vrrp:VI_3', kind: 'vrrp', state: 'restarting', restarts: 5 }]), vrrpState(2), records(), 0);
   assert.deepEqual(health(ok), { ok: true, reasons: [] });
@@ -97,7 +139,7 @@ test('health: an actor in restart is healthy, a given-up actor or a silent/laggi
 
 test('/metrics: strict exposition format with lint, exactly the documented names, exporter names and labels, every dashboard metric', async () => {
   const m = new MetricsRenderer();
-  const v = buildView(supState(ACTORS), vrrpState(2), records(), 0);
+  const v = buildView(supState([...ACTORS, ...CHECKERS]), withLvs(vrrpState(2)), records(), 0);
   const a = await answer('/metrics', v, 10, m);
   assert.equal(a.status, 200);
   assert.match(a.type, /^text\/plain; version=0\.0\.4/);
@@ -123,6 +165,30 @@ test('/metrics: strict exposition format with lint, exactly the documented names
   assert.equal(fam('keepalived_ts_notify_failures_total').samples[0]!.value, 2);
   assert.equal(fam('keepalived_script_status').samples.find((s) => s.labels.name === 'chk "odd"\\name')!.value, 0, 'label escaping round-trips');
   assert.equal(fam('keepalived_ts_last_become_master_timestamp_seconds').samples[0]!.value, 1_700_000_001);
+  // the exporter's excluded-VIP state, garp delay and script state
+  assert.deepEqual(fam('keepalived_vrrp_excluded_state').samples, [{ name: 'keepalived_vrrp_excluded_state', labels: { iname: 'VI_1', intf: 'eth0', vrid: '1', ip_address: '2001:db8::1' }, value: 2 }]);
+  assert.equal(fam('keepalived_gratuitous_arp_delay_total').type, 'counter');
+  assert.equal(one('keepalived_gratuitous_arp_delay_total', 'VI_2'), 5);
+  assert.deepEqual(fam('keepalived_script_state').samples.map((s) => [s.labels.name, s.value]), [['chk_up', 1], ['chk "odd"\\name', 0]]);
+  // LVS: one series per real server, per checker and result
+  const rs = (n: string, r: string, extra: Record<string, string> = {}) =>
+    fam(n).samples.find((s) => s.labels.rs === r && Object.entries(extra).every(([k, x]) => s.labels[k] === x))?.value;
+  assert.deepEqual(fam('keepalived_ts_real_server_up').samples.map((s) => [s.labels, s.value]), [
+    [{ vs: VS, rs: RS1, checker: 'TCP_CHECK' }, 1], [{ vs: VS, rs: RS2, checker: 'TCP_CHECK' }, 0],
+  ]);
+  assert.equal(rs('keepalived_ts_real_server_weight', RS1), 3);
+  assert.equal(rs('keepalived_ts_real_server_weight', RS2), 2);
+  assert.equal(rs('keepalived_ts_real_server_ipvs_weight', RS1), 3);
+  assert.equal(rs('keepalived_ts_real_server_ipvs_weight', RS2), undefined, 'a removed real server has no IPVS weight');
+  assert.equal(rs('keepalived_ts_checker_last_latency_seconds', RS1, { checker: 'TCP_CHECK#0' }), 0.002);
+  assert.equal(rs('keepalived_ts_checker_checks_total', RS1, { result: 'success' }), 7);
+  assert.equal(rs('keepalived_ts_checker_checks_total', RS2, { result: 'failure' }), 4);
+  assert.equal(rs('keepalived_ts_checker_checks_total', RS2, { result: 'lost' }), 1);
+  assert.equal(fam('keepalived_ts_virtual_server_quorum_up').samples[0]!.value, 1);
+  // without the LVS half the families are there, empty
+  const plain = parsePromText((await answer('/metrics', buildView(supState(ACTORS), vrrpState(2), records(), 0), 10, m)).body);
+  assert.deepEqual(plain.map((f) => f.name).sort(), documented);
+  assert.deepEqual(plain.find((f) => f.name === 'keepalived_ts_real_server_up')!.samples, []);
 
   const dash = JSON.parse(fs.readFileSync(path.join(ROOT, 'dashboards', 'keepalived-ts.json'), 'utf8')) as unknown;
   const used = dashboardMetrics(dash);
@@ -184,6 +250,15 @@ test('--dump-state text: aligned tables of instances, actors and hosts; reload a
   assert.match(t, /vrrp:VI_1\s+vrrp\s+RUNNING\s+vrrp-0\s+21\s+handle=20 hang=1\s+1/);
   assert.match(t, /\nHOSTS\n/);
   assert.doesNotMatch(t, /[{}]/);
+  assert.doesNotMatch(t, /REAL SERVERS/, 'no LVS tables without virtual servers');
+  const lt = renderView(buildView(supState([...ACTORS, ...CHECKERS]), withLvs(vrrpState(2)), records(), 0));
+  assert.match(lt, /\nVIRTUAL SERVERS \(IPVS unavailable\)\nVS\s+QUORUM\s+REAL SERVERS UP\n\[192\.0\.2\.100\]:tcp:80\s+UP\s+1\/2\n/);
+  const rh = lt.split('\n').find((l) => l.startsWith('VS ') && l.includes('IPVS WEIGHT'))!;
+  const r1 = lt.split('\n').find((l) => l.startsWith(`${VS} `) && l.includes(RS1))!;
+  const r2 = lt.split('\n').find((l) => l.startsWith(`${VS} `) && l.includes(RS2))!;
+  assert.equal(r1.indexOf('UP'), rh.indexOf('STATE'), 'STATE column aligned');
+  assert.match(r1, /UP\s+3\s+3\s+TCP_CHECK#0 7\/0\/0\s+2\.0ms\s+connected$/);
+  assert.match(r2, /DOWN\s+2\s+-\s+TCP_CHECK#0 0\/4\/1\s+1\.0ms\s+connect ECONNREFUSED 198\.51\.100\.2:80$/);
   assert.match(renderReload({ added: ['VI_3'], removed: [], restarted: ['VI_2'], unchanged: ['VI_1'], applied: true, configErrors: 0 }), /^reload applied\nadded\s+VI_3\nremoved\s+-\nrestarted\s+VI_2\nunchanged\s+VI_1\n$/);
   assert.match(renderReload({ applied: false, configErrors: 2 }), /refused.*2 error/);
 });

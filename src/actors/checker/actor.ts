@@ -49,6 +49,19 @@ export interface CheckerSnapshot {
   /** a request to the main thread (MISC_CHECK job, PING_CHECK ping) or a local check in flight */
   inflight: { ref: string; at: number } | null;
   lastStart: number | null;
+  /** checks by result and the last one (src/observe shows them; absent in snapshots of older builds) */
+  stats?: CheckerStats;
+}
+
+export interface CheckerStats {
+  success: number;
+  failure: number;
+  /** no answer came (E_CHECKER_LOST) */
+  lost: number;
+  /** how long the last check took, start to verdict (ms) */
+  lastMs: number | null;
+  lastOk: boolean | null;
+  lastReason: string;
 }
 
 interface Working {
@@ -102,7 +115,21 @@ function schedule(ctx: Ctx, w: Working, delayMs: number): void {
   ctx.setTimer('check', Math.max(now, from + delayMs));
 }
 
+function count(ctx: Ctx, w: Working, o: Outcome | null): void {
+  const st = (w.snap.stats ??= { success: 0, failure: 0, lost: 0, lastMs: null, lastOk: null, lastReason: '' });
+  if (o === null) {
+    st.lost++;
+    return;
+  }
+  if (o.ok) st.success++;
+  else st.failure++;
+  st.lastOk = o.ok;
+  st.lastReason = o.reason;
+  st.lastMs = w.snap.lastStart === null ? null : Math.max(0, ctx.now() - w.snap.lastStart);
+}
+
 function apply(ctx: Ctx, w: Working, o: Outcome | null): void {
+  count(ctx, w, o);
   w.snap.inflight = null;
   if (o === null) {
     schedule(ctx, w, w.plan.machine.delayLoopMs);

@@ -279,8 +279,8 @@ export class LvsHalf {
           dests: e.dests.map((d) => ({ address: d.address, port: d.port, weight: d.weight, fwd: d.fwd })),
         })),
         realServers: [...this.servers].map(([k, t]) => ({
-          id: k, rs: t.rsText, vs: t.vsText, up: health.get(k)?.up ?? true, weight: health.get(k)?.weight ?? t.weight,
-          failed: [...t.failed],
+          id: k, rs: t.rsText, vs: t.vsText, vsId: t.vs, up: health.get(k)?.up ?? true, weight: health.get(k)?.weight ?? t.weight,
+          inhibit: t.inhibit, checkers: [...t.checkers], failed: [...t.failed],
         })),
       },
     };
