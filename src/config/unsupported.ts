@@ -23,7 +23,7 @@ export const TOP_LEVEL: Table = {
 
 /** Inside global_defs. */
 export const GLOBAL_DEFS: Table = {
-  ...each('lvs_timeouts lvs_notify_fifo_script lvs_netlink_cmd_rcv_bufs lvs_netlink_cmd_rcv_bufs_force lvs_netlink_monitor_rcv_bufs lvs_netlink_monitor_rcv_bufs_force checker_log_all_failures nftables_ipvs nftables_ipvs_priority nftables_ipvs_start_fwmark rs_init_notifies lvs_sync_daemon_interface lvs_timeouts_tcp', NOT_YET),
+  ...each('lvs_notify_fifo_script lvs_netlink_cmd_rcv_bufs lvs_netlink_cmd_rcv_bufs_force lvs_netlink_monitor_rcv_bufs lvs_netlink_monitor_rcv_bufs_force checker_log_all_failures nftables_ipvs nftables_ipvs_priority nftables_ipvs_start_fwmark rs_init_notifies lvs_sync_daemon_interface lvs_timeouts_tcp', NOT_YET),
   ...each('checker_priority checker_no_swap checker_cpu_affinity checker_process_name checker_rlimit_rttime checker_rt_priority', PROC),
   ...each('bfd_priority bfd_no_swap bfd_cpu_affinity bfd_process_name bfd_rlimit_rttime bfd_rt_priority', BFD),
   ...each('enable_snmp_checker enable_snmp_rfc enable_snmp_rfcv2 enable_snmp_rfcv3 enable_snmp_vrrp enable_snmp_keepalived enable_traps snmp_socket', SNMP),

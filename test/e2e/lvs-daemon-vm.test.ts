@@ -5,14 +5,17 @@
  * real servers in their own namespaces). Compared: the settled table; the client reaching the real
  * servers through the VIP; the time until a refused and a dropped real server leaves the table and
  * comes back (printed beside keepalived's); a reload that changes one real server's weight changes
- * that line only; the table after SIGTERM. No VM, no pass. (The two-director pair, test/vm/lvs-pair.ts,
- * is not asserted here yet: see its header.)
+ * that line only; lvs_timeouts (`ipvsadm -L --timeout`) at start, after a reload and after stop; the
+ * table after SIGTERM. Then, in the same boot, the two-director pair (test/vm/lvs-pair.ts): kill -9 of
+ * the MASTER, the BACKUP takes the VIP and serves, and an established connection survives through the
+ * IPVS sync daemon. No VM, no pass.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { runVmBatch } from '../helpers/vm';
 import { BOUND_MS, type DaemonRun } from '../vm/lvs-daemon-batch';
+import type { PairResult } from '../vm/lvs-pair';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const BATCH = path.join(__dirname, '../vm/lvs-daemon-batch.js');
@@ -20,6 +23,7 @@ const BATCH = path.join(__dirname, '../vm/lvs-daemon-batch.js');
 const EMULATION_SLACK_MS = 1000;
 
 const runs = new Map<string, DaemonRun>();
+let pair: PairResult | undefined;
 let vmFailure: string | undefined;
 
 before(async () => {
@@ -30,6 +34,7 @@ before(async () => {
       const r = JSON.parse(line.slice('LVS-DAEMON '.length)) as DaemonRun;
       runs.set(r.kind, r);
     }
+    if (line.startsWith('LVS-PAIR ')) pair = JSON.parse(line.slice('LVS-PAIR '.length)) as PairResult;
   }
   if (code !== 0 && code !== 1) vmFailure = `vm-run exited ${code}:\n${run.stderr.slice(-4000)}`;
   else if (runs.size !== 2) vmFailure = `the VM batch printed ${runs.size} of 2 results:\n${run.stderr.slice(-4000)}`;
@@ -66,4 +71,31 @@ test('a reload that changes one real server changes that destination only (no fl
   assert.deepEqual(ours.reloadChanged.sort(), ka.reloadChanged.sort());
   assert.equal(ours.reloadOps, 1, 'the reload sent one IPVS operation (the weight edit), nothing for the unchanged service and destination');
   assert.equal(ours.afterStop, ka.afterStop);
+});
+
+test('lvs_timeouts: set at start and on reload, the kernel\'s values back after stop, as keepalived 2.2.7', () => {
+  const { ours, ka } = both();
+  assert.deepEqual(ours.timeouts, [
+    'Timeout (tcp tcpfin udp): 900 120 300',
+    'Timeout (tcp tcpfin udp): 7200 60 300',
+    'Timeout (tcp tcpfin udp): 3600 60 300',
+    'Timeout (tcp tcpfin udp): 900 120 300',
+  ]);
+  assert.deepEqual(ours.timeouts, ka.timeouts);
+});
+
+test('LVS pair: after kill -9 of the MASTER the BACKUP holds the VIP and serves; an established connection survives through lvs_sync_daemon', () => {
+  if (vmFailure) assert.fail(vmFailure);
+  assert.ok(pair, 'the VM batch printed no LVS-PAIR line');
+  process.stdout.write(`# pair: VIP on the BACKUP ${pair.takeoverMs} ms after the kill; echoes ${pair.echoesBefore} before, ${pair.echoesAfter} after\n`);
+  if (pair.errors.length) process.stdout.write(`# pair errors:\n${pair.errors.join('\n').replace(/^/gm, '#   ')}\n`);
+  assert.deepEqual(pair.errors, []);
+  assert.match(pair.syncDaemons, /^d1: master sync daemon \(mcast=eth0, syncid=61.*\| d2: backup sync daemon \(mcast=eth0, syncid=61/);
+  // the BACKUP's kernel had the client's connection before the MASTER died: the sync daemon sent it
+  const conn = /TCP\s+\S+\s+ESTABLISHED\s+192\.0\.2\.2:\d+\s+192\.0\.2\.100:80\s+198\.51\.100\.11:8080/;
+  assert.match(pair.syncedBeforeKill, conn);
+  assert.ok(pair.vipOnBackup, 'the BACKUP holds the VIP');
+  assert.equal(pair.newConnection, 'hello', 'a new connection through the VIP is served by the BACKUP');
+  assert.ok(pair.echoesBefore > 0 && pair.echoesAfter > 0, `the established connection echoed ${pair.echoesBefore} lines before the kill and ${pair.echoesAfter} after`);
+  assert.match(pair.syncedConns, conn);
 });

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config';
 import { syncDaemonSpec, syncdBecome, syncdShutdown, desiredTimeouts } from '../../src/daemon/lvs';
+import { timeoutsToSet } from '../../src/daemon/lvs/syncd';
 
 const conf = (globals: string) => parseConfig('/tmp/syncd.conf', {
   text: `global_defs {\n${globals}\n}\nvrrp_instance VI_1 {\n interface lo\n virtual_router_id 51\n priority 100\n virtual_ipaddress {\n 192.0.2.1\n }\n}`,
@@ -25,4 +26,12 @@ test('the sync daemon is master while the instance is MASTER, backup otherwise; 
 test('lvs_timeouts: unset ones are 0 (left as they are); none configured, nothing to set', () => {
   assert.deepEqual(desiredTimeouts(conf(' lvs_timeouts tcp 7200 udp 30')), { tcp: 7200, tcpFin: 0, udp: 30 });
   assert.equal(desiredTimeouts(conf(' router_id x')), undefined);
+});
+
+test('lvs_timeouts as keepalived sets them: unset ones keep the values found before the first change; a reload without lvs_timeouts sends those back', () => {
+  const found = { tcp: 900, tcpFin: 120, udp: 300 };
+  assert.deepEqual(timeoutsToSet(conf(' lvs_timeouts tcp 7200 udp 30'), found), { tcp: 7200, tcpFin: 120, udp: 30 });
+  assert.deepEqual(timeoutsToSet(conf(' lvs_timeouts tcpfin 60'), found), { tcp: 900, tcpFin: 60, udp: 300 });
+  assert.deepEqual(timeoutsToSet(conf(' router_id x'), found), found);
+  assert.equal(timeoutsToSet(conf(' router_id x'), undefined), undefined);
 });

@@ -8,8 +8,10 @@
  *   - what the client gets through the VIP;
  *   - the time until a refused, then a dropped, real server leaves the table, and until it is back;
  *   - a reload that changes one real server's weight: the table lines that changed;
+ *   - `ipvsadm -L --timeout` before start, after start and after the reload (lvs_timeouts), after SIGTERM;
  *   - the table after SIGTERM.
- * Prints one `LVS-DAEMON {json}` line per daemon.
+ * Prints one `LVS-DAEMON {json}` line per daemon, then runs the two-director pair (lvs-pair.ts) and
+ * prints its `LVS-PAIR {json}` line. `… lvs-daemon-batch.js pair [keepalived]` runs the pair alone.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -32,16 +34,19 @@ export interface DaemonRun {
   /** keepalived-ts: IPVS operations the reload sent (its --dump-state counter), -1 for keepalived */
   reloadOps: number;
   afterStop: string;
+  /** `ipvsadm -L --timeout` before start, after start (lvs_timeouts tcp 7200 tcpfin 60), after the reload (tcp 3600) and after stop */
+  timeouts: string[];
   errors: string[];
 }
 
 /** delay_loop + retry × (connect_timeout + delay_before_retry) + 2 s */
 export const BOUND_MS = (2 + 1 * (2 + 1) + 2) * 1000;
 
-export function config(rs2Weight: number): string {
+export function config(rs2Weight: number, tcpTimeout: number): string {
   const check = 'HTTP_GET {\n      url {\n        path /\n        status_code 200\n      }\n      connect_timeout 2\n      retry 1\n      delay_before_retry 1\n    }';
   return `global_defs {
   router_id vm-director
+  lvs_timeouts tcp ${tcpTimeout} tcpfin 60
 }
 vrrp_instance VI_1 {
   state MASTER
@@ -98,6 +103,7 @@ function sh(cmd: string): string {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const table = (): string => canonicalIpvsadm(sh('ipvsadm -Ln'));
+const timeouts = (): string => sh('ipvsadm -L --timeout').trim();
 
 function topology(): void {
   sh('sysctl -qw net.ipv4.ip_forward=1');
@@ -130,7 +136,7 @@ const has = (addr: string): boolean => table().includes(`-> ${addr}:8080 Masq`);
 async function runDaemon(kind: DaemonRun['kind'], dir: string, root: string, modes: Record<string, string>): Promise<DaemonRun> {
   const errors: string[] = [];
   const conf = join(dir, `${kind}.conf`);
-  writeFileSync(conf, config(2));
+  writeFileSync(conf, config(2, 7200));
   const setMode = (rs: string, m: string): void => writeFileSync(modes[rs]!, m);
   const argv = kind === 'keepalived'
     ? ['/usr/sbin/keepalived', '-n', '-l', '-f', conf, '-p', join(dir, 'ka.pid'), '-c', join(dir, 'ka-c.pid'), '-r', join(dir, 'ka-r.pid')]
@@ -139,7 +145,7 @@ async function runDaemon(kind: DaemonRun['kind'], dir: string, root: string, mod
   const p: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KTS_ACTOR_HANG_MS: '3000' } });
   p.stdout?.on('data', (d: Buffer) => log.push(d.toString()));
   p.stderr?.on('data', (d: Buffer) => log.push(d.toString()));
-  const run: DaemonRun = { kind, table: '', client: [], refusedMs: -1, refusedBackMs: -1, droppedMs: -1, droppedBackMs: -1, reloadChanged: [], reloadOps: -1, afterStop: '', errors };
+  const run: DaemonRun = { kind, table: '', client: [], refusedMs: -1, refusedBackMs: -1, droppedMs: -1, droppedBackMs: -1, reloadChanged: [], reloadOps: -1, afterStop: '', timeouts: [timeouts()], errors };
   const ipvsOps = (): number => {
     const r = spawnSync(process.execPath, [join(root, 'bin', 'keepalived-ts'), '--dump-state', '--control-socket', join(dir, 'kts.sock'), '--format', 'json'], { encoding: 'utf8' });
     return (JSON.parse(r.stdout) as { data: { lvs: { counters: { ipvsOps: number } } } }).data.lvs.counters.ipvsOps;
@@ -148,6 +154,7 @@ async function runDaemon(kind: DaemonRun['kind'], dir: string, root: string, mod
     await until('both real servers in the table', () => has('198.51.100.11') && has('198.51.100.12'), 60_000);
     await sleep(3000);
     run.table = table();
+    run.timeouts.push(timeouts());
     await until('the VIP on the director', () => sh('ip -br addr show dirc').includes('192.0.2.100'), 30_000);
     for (let i = 0; i < 4; i++) run.client.push(clientGet());
     if (run.client.some((c) => c.startsWith('error'))) errors.push(`client failed; dirc: ${sh('ip -br addr show dirc')}; conns: ${sh('ipvsadm -Lnc')}`);
@@ -170,11 +177,12 @@ async function runDaemon(kind: DaemonRun['kind'], dir: string, root: string, mod
     await sleep(1000);
     const before = table().split('\n');
     const ops0 = kind === 'keepalived-ts' ? ipvsOps() : 0;
-    writeFileSync(conf, config(3));
+    writeFileSync(conf, config(3, 3600));
     p.kill('SIGHUP');
     await until('reload applied', () => table().includes('-> 198.51.100.12:8080 Masq 3'), 30_000);
     await sleep(4000);
     const after = table().split('\n');
+    run.timeouts.push(timeouts());
     if (kind === 'keepalived-ts') run.reloadOps = ipvsOps() - ops0;
     run.reloadChanged = after.filter((l) => !before.includes(l)).concat(before.filter((l) => !after.includes(l)));
   } catch (e) {
@@ -188,6 +196,7 @@ async function runDaemon(kind: DaemonRun['kind'], dir: string, root: string, mod
   if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   await sleep(500);
   run.afterStop = table();
+  run.timeouts.push(timeouts());
   return run;
 }
 
@@ -205,21 +214,20 @@ async function main(): Promise<void> {
   let failed = false;
   const only = process.argv[2];
   try {
-    // `pair`: the two-director scenario alone (test/vm/lvs-pair.ts; not in the suite, see its header)
-    if (only === 'pair') {
-      const pair = await pairRun(root, dir);
-      if (pair.errors.length) failed = true;
-      process.stdout.write(`LVS-PAIR ${JSON.stringify(pair)}\n`);
-    }
-    for (const kind of ['keepalived-ts', 'keepalived'] as const) {
-      if (only === 'pair') break;
+    // `pair [keepalived]`: the two-director scenario alone, with our daemon or keepalived 2.2.7
+    const daemons = only === 'pair' ? [] : (['keepalived-ts', 'keepalived'] as const);
+    for (const kind of daemons) {
       sh('ipvsadm -C');
       for (const m of Object.values(modes)) writeFileSync(m, 'up');
       const r = await runDaemon(kind, dir, root, modes);
       if (r.errors.length) failed = true;
       process.stdout.write(`LVS-DAEMON ${JSON.stringify(r)}\n`);
     }
-
+    const t0 = Date.now();
+    const pair = await pairRun(root, dir, only === 'pair' && process.argv[3] === 'keepalived' ? 'keepalived' : 'keepalived-ts');
+    if (pair.errors.length) failed = true;
+    process.stdout.write(`LVS-PAIR ${JSON.stringify(pair)}\n`);
+    process.stderr.write(`lvs-daemon-batch: the pair took ${Date.now() - t0} ms\n`);
   } finally {
     for (const s of servers) s.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,9 @@
 import * as ipvs from '../../io/ipvs';
 import { alreadyDone } from '../../io/errors';
 import { reconcile, ownedAfter, stopOps, type IpvsOp, type Owned, type TableEntry, type FlushOnStop } from './reconcile';
-import type { SyncDaemonSpec, SyncdOp } from './syncd';
+import { desiredTimeouts, timeoutsToSet, type SyncDaemonSpec, type SyncdOp } from './syncd';
+import type { KeepalivedConfig } from '../../config/model';
+import type { IpvsTimeouts } from '../../protocol/ipvs';
 
 export async function applyOp(op: IpvsOp): Promise<void> {
   try {
@@ -63,4 +65,15 @@ export async function applySyncd(ops: readonly SyncdOp[], spec: SyncDaemonSpec):
       throw e;
     }
   }
+}
+
+/**
+ * lvs_timeouts at start and reload: reads the kernel's values the first time any is configured
+ * (keepalived restores those at stop), then sets what timeoutsToSet says. Returns the values found.
+ */
+export async function applyTimeouts(config: KeepalivedConfig, found: IpvsTimeouts | undefined): Promise<IpvsTimeouts | undefined> {
+  const before = found ?? (desiredTimeouts(config) ? await ipvs.getTimeouts() : undefined);
+  const t = timeoutsToSet(config, before);
+  if (t) await ipvs.setTimeouts(t);
+  return before;
 }

@@ -21,10 +21,11 @@ import { CHECKER } from '../../actors/kinds';
 import type { FromChecker } from '../../actors/checker/actor';
 import { lookupUser } from '../../actors/notifier/security';
 import { realServerAlert, virtualServerAlert } from '../../actors/notifier/smtp';
-import { ipvsAvailable, IoError } from '../../io';
+import { ipvsAvailable, setTimeouts, IoError } from '../../io';
+import type { IpvsTimeouts } from '../../protocol/ipvs';
 import { IcmpPinger } from '../../io/icmp';
 import { desiredTable, lvsFlushSettings, vsId, type DesiredEntry } from './desired';
-import { syncTable, clearTable, applySyncd } from './apply';
+import { syncTable, clearTable, applySyncd, applyTimeouts } from './apply';
 import { syncDaemonSpec, syncdBecome, syncdShutdown, type SyncdRole } from './syncd';
 import { applyResult, carryOver, diffEvents, healthMap, planAll, type CheckerRef, type LvsEvent, type RsTrack } from './health';
 import { haSuspended, rsSmtp, vsSmtp, checkName } from './policy';
@@ -49,6 +50,8 @@ export class LvsHalf {
   private pinger: IcmpPinger | null = null;
   private syncdRole: SyncdRole | null = null;
   private vrrpKey = '';
+  /** the kernel's timeouts before lvs_timeouts changed them (restored at stop) */
+  private timeoutsFound: IpvsTimeouts | undefined;
   readonly counters = { results: 0, recomputes: 0, ipvsOps: 0, ipvsErrors: 0, pings: 0, scripts: 0 };
   lastResultAt = 0;
 
@@ -101,6 +104,7 @@ export class LvsHalf {
     this.checkers = next;
     carryOver(this.servers, plans.servers, kept);
     this.servers = plans.servers;
+    if (this.ipvs) this.enqueue('lvs_timeouts', async () => { this.timeoutsFound = await applyTimeouts(cfg, this.timeoutsFound); });
     this.recompute();
   }
 
@@ -259,6 +263,7 @@ export class LvsHalf {
       await clearTable(this.owned, lvsFlushSettings(this.cfg).flushOnStop);
       const spec = syncDaemonSpec(this.cfg);
       if (spec && this.syncdRole) await applySyncd(syncdShutdown(this.syncdRole), spec);
+      if (this.timeoutsFound) await setTimeouts(this.timeoutsFound);
     } catch (e) {
       this.ctx.log.error({ code: (e as { code?: string }).code ?? 'E_IPVS', err: e }, `IPVS at stop: ${(e as Error).message}`);
     }

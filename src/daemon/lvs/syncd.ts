@@ -54,11 +54,24 @@ export function syncdShutdown(role: SyncdRole): SyncdOp[] {
 }
 
 /**
- * `lvs_timeouts tcp T tcpfin T udp T`: the values to set (0 = leave that one as it is), or
- * undefined when none is configured. keepalived restores the values it found at stop.
+ * `lvs_timeouts tcp T tcpfin T udp T`: the values configured (0 = not configured), or undefined
+ * when none is.
  */
 export function desiredTimeouts(config: KeepalivedConfig): IpvsTimeouts | undefined {
   const t = config.globalDefs.lvsTimeouts;
   if (!t || (!t.tcp && !t.tcpfin && !t.udp)) return undefined;
   return { tcp: t.tcp ?? 0, tcpFin: t.tcpfin ?? 0, udp: t.udp ?? 0 };
+}
+
+/**
+ * What keepalived's checker sends (IPVS_CMD_SET_CONFIG) at start and on every reload: each
+ * configured value, the one the kernel had before we first changed any (`found`) for the others;
+ * with none configured, `found` back (a reload that dropped lvs_timeouts), or nothing when we never
+ * changed them. At stop keepalived sends `found` back the same way.
+ */
+export function timeoutsToSet(config: KeepalivedConfig, found: IpvsTimeouts | undefined): IpvsTimeouts | undefined {
+  const want = desiredTimeouts(config);
+  if (!want) return found;
+  if (!found) return want;
+  return { tcp: want.tcp || found.tcp, tcpFin: want.tcpFin || found.tcpFin, udp: want.udp || found.udp };
 }
