@@ -65,16 +65,34 @@ let flushScheduled = false;
 let dropLogged = 0;
 const BUDGET = 64;
 
+/**
+ * Bookkeeping (snapshots, timer tables) from hosts off the VRRP pool goes out with the next other
+ * message, or after BOOKKEEPING_MS: 1,000 checkers re-arm a timer each a second, and posting each
+ * alone woke the main thread, which sends the adverts, 1,000 times a second. A VRRP host posts at once.
+ */
+const LAZY_BOOKKEEPING = wd.pool !== 'vrrp';
+const BOOKKEEPING_MS = 100;
+let lazyFlush: NodeJS.Timeout | null = null;
+
 function out(m: FromHost): void {
   writer.push(m);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flush);
+  scheduleFlush(m.type === 'snapshot');
+}
+
+function scheduleFlush(bookkeeping: boolean): void {
+  if (flushScheduled) return;
+  if (bookkeeping && LAZY_BOOKKEEPING) {
+    lazyFlush ??= setTimeout(flush, BOOKKEEPING_MS);
+    return;
   }
+  flushScheduled = true;
+  setImmediate(flush);
 }
 
 function flush(): void {
   flushScheduled = false;
+  if (lazyFlush) clearTimeout(lazyFlush);
+  lazyFlush = null;
   for (const s of slots.values()) if (s.timersDirty) sendTimers(s);
   const f = writer.take();
   if (f) port.postMessage(f, [f.buffer as ArrayBuffer]);
@@ -143,10 +161,7 @@ function makeCtx(s: Slot): ActorContext {
 
 function markTimers(s: Slot): void {
   s.timersDirty = true;
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flush);
-  }
+  scheduleFlush(true);
 }
 
 /** How early a timer's setTimeout is armed before its deadline (see armTimer). */
@@ -331,6 +346,7 @@ function crash(s: Slot, phase: CrashPhase, e: unknown): void {
   }
   if (!s.live && phase !== 'start') return;
   disarmAll(s); // keep the table: the restart re-arms it
+  if (s.timersDirty) sendTimers(s); // a table still waiting for a lazy flush goes before the crash
   s.live = false;
   s.ctx = null;
   out({ v: 1, type: 'crashed', actor: s.id, phase, error: wireError(e) });

@@ -179,3 +179,41 @@ test('keepalived.conf to result: an HTTP_GET with two urls is up once both answe
     srv.closeAllConnections();
   }
 });
+
+test('a checker hung while its HTTP check is in flight resumes checking from the timer table (local checks report no per-run snapshot) and changes no weight', { timeout: 30_000 }, async () => {
+  let status = 200;
+  let requests = 0;
+  // every answer takes 300 ms, so a check is in flight most of the time
+  const srv = http.createServer((_req, res) => {
+    requests++;
+    setTimeout(() => res.writeHead(status).end('ok\n'), 300);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  try {
+    await withSupervisor(async (s, results) => {
+      const text = `virtual_server 192.0.2.10 80 {\n  protocol TCP\n  delay_loop 0.1\n  alpha\n  real_server 127.0.0.1 ${port} {\n    HTTP_GET {\n      url {\n        path /\n      }\n      retry 0\n      connect_timeout 2\n      warmup 0\n    }\n  }\n}\n`;
+      const { config } = parseConfig('/virtual/keepalived.conf', { text, checkScripts: false, checkInterfaces: false });
+      const vs = config.virtualServers[0]!;
+      const p = planChecker(config, vs, vs.realServers[0]!, vs.realServers[0]!.checkers[0]!, 0);
+      assert.ok(p.ok);
+      s.spawn('http', CHECKER, { plan: p.plan });
+      await until('up', () => results.find((r) => r.up));
+      const restarts: string[] = [];
+      s.on('restart', (e) => restarts.push(e.reason));
+      const before = requests;
+      await until('a check in flight', () => requests > before || undefined);
+      s.injectFault('http', 'hang', 3000);
+      await until('restart after hang', () => restarts.length >= 1 || undefined, 8000);
+      const after = requests;
+      await until('checks go on after the restart', () => requests >= after + 2 || undefined, 5000);
+      assert.equal(results.length, 1, `no result besides the first: ${JSON.stringify(results)}`);
+      status = 500;
+      const down = await until('down', () => results.find((r) => !r.up));
+      assert.equal(down.up, false);
+    });
+  } finally {
+    srv.close();
+    srv.closeAllConnections();
+  }
+});
