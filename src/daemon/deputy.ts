@@ -13,9 +13,12 @@
  *   cannot open a gap. The actor's late advert for a deadline the deputy covered (one within half
  *   an interval of the deputy's) is not sent twice; the actor's state is adopted as it arrives.
  * - Every advert heard while MASTER is stepped too, only to learn whether the machine would leave
- *   MASTER (a better master, RFC 5798 §6.4.3): then the deputy stops. It carries out nothing else;
- *   the actor decides (the advert is delivered to it, and again after a restart, since messages
- *   posted to a hung host are lost).
+ *   MASTER (a better master, RFC 5798 §6.4.3): then the deputy stops and the actor decides (the
+ *   advert is delivered to it, and again after a restart, since messages posted to a hung host are
+ *   lost). If the actor has not spoken within RELEASE_AFTER of that advert (hung: its restart
+ *   takes up to the supervisor's 2 s hang bound), the main thread removes the VIPs itself, as the
+ *   step would, so the new master does not share them with us meanwhile; everything else (the
+ *   transition, its log line and notify scripts) stays the actor's.
  * - A restarted actor resumes from the deputy's state when that is newer (Supervisor ResumeHook),
  *   so its next deadline is the deputy's and the numbers line up.
  * Bounds: the deputy sends within GRACE (≤ 5 ms) + timer latency of a missed deadline, so the peer
@@ -58,11 +61,19 @@ export function deputyGraceMs(advertIntCs: number): number {
 
 const intervalMs = (inst: Inst): number => inst.r.params.advertIntCs * 10;
 
+/** How long a better master's advert waits for the actor's own step before the main thread removes the VIPs. */
+export const RELEASE_AFTER_MS = 20;
+
 export class Deputy {
   private readonly recs = new WeakMap<Inst, Rec>();
   readonly stats: DeputyStats = { adverts: 0, episodes: 0, maxFireLateMs: 0 };
 
-  constructor(private readonly ctx: DaemonContext, private readonly advertise: (inst: Inst, priority: number) => void) {}
+  constructor(
+    private readonly ctx: DaemonContext,
+    private readonly advertise: (inst: Inst, priority: number) => void,
+    /** removes the instance's VIPs (the step's removeVips intent) */
+    private readonly release: (inst: Inst) => void,
+  ) {}
 
   /**
    * The actor's step arrived: adopt its state unless the deputy is ahead of it, and return the
@@ -91,12 +102,22 @@ export class Deputy {
   heard(inst: Inst, e: Heard): void {
     const s = inst.state;
     if (!s || s.state !== 'MASTER') return;
-    if (step(inst.r.params, s, e).state.state === 'MASTER') return;
+    const next = step(inst.r.params, s, e);
+    if (next.state.state === 'MASTER') return;
     const rec = this.rec(inst);
     if (rec.endedBy) return;
     rec.endedBy = e;
     this.disarm(rec);
     if (rec.ahead) this.ctx.log.info({ instance: inst.vi.name, from: e.from, priority: e.priority }, `(${inst.vi.name}) deputy stops: advert from ${e.from} priority ${e.priority} wins; the actor decides`);
+    if (!next.intents.some((i) => i.type === 'removeVips')) return;
+    // accept() clears endedBy when the actor speaks; until then its VIPs would stay beside the new master's
+    rec.timer = setTimeout(() => {
+      rec.timer = null;
+      if (rec.endedBy !== e || !inst.vipsHeld || this.ctx.stopping) return;
+      this.ctx.log.warn({ code: 'E_ACTOR_LATE', instance: inst.vi.name, from: e.from, priority: e.priority }, `(${inst.vi.name}) advert from ${e.from} priority ${e.priority} wins while the VRRP actor is late: the main thread removes the VIPs`);
+      this.release(inst);
+    }, RELEASE_AFTER_MS);
+    rec.timer.unref();
   }
 
   /**

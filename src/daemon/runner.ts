@@ -38,7 +38,7 @@ export class IntentRunner {
     private readonly notifiers: NotifyDispatch,
     private readonly sync: SyncGroups,
   ) {
-    this.deputy = new Deputy(ctx, (inst, priority) => this.sendAdvert(inst, priority));
+    this.deputy = new Deputy(ctx, (inst, priority) => this.sendAdvert(inst, priority), (inst) => this.execute(inst, { type: 'removeVips' }));
   }
 
   /** A VRRP actor's step: record its state, then execute its intents in order. */

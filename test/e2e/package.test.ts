@@ -74,9 +74,11 @@ test('npm pack + npm install -g of the tarball into a clean prefix with no compi
     const start = (h: typeof a, f: string, tag: string) =>
       h.spawn([process.execPath, kts, '-n', '-l', '-G', '-f', f, '-p', path.join(dir, `${tag}.pid`), '--control-socket', path.join(dir, `${tag}.sock`)], { env: runEnv, label: `npm-${tag}` });
     const pa = start(a!, confA, 'a');
-    const pb = start(b!, confB, 'b');
+    let pb: ReturnType<typeof start> | undefined;
     try {
+      // both start BACKUP with down timers 39 ms apart: the BACKUP starts once the MASTER is elected
       await pa.waitForOutput(/\(VI_1\) Entering MASTER STATE/, 10_000);
+      pb = start(b!, confB, 'b');
       await a!.waitForAddress('192.0.2.100', { present: true, timeoutMs: 5000 });
       await pb.waitForOutput(/\(VI_1\) Entering BACKUP STATE/, 10_000);
       assert.equal(await b!.hasAddress('192.0.2.100'), false, 'the BACKUP holds no VIP');
@@ -85,9 +87,11 @@ test('npm pack + npm install -g of the tarball into a clean prefix with no compi
       await a!.waitForAddress('192.0.2.100', { present: false, timeoutMs: 5000 });
     } finally {
       pa.kill('SIGKILL');
-      pb.kill('SIGTERM');
-      await Promise.race([pb.wait(), new Promise((r) => setTimeout(r, 5000))]);
-      pb.kill('SIGKILL');
+      if (pb) {
+        pb.kill('SIGTERM');
+        await Promise.race([pb.wait(), new Promise((r) => setTimeout(r, 5000))]);
+        pb.kill('SIGKILL');
+      }
     }
   });
 });
