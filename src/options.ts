@@ -150,7 +150,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { long: 'control-socket', arg: 'required', value: 'PATH', origin: OURS, help: 'Control socket path', apply: (o, v) => { o.controlSocket = v; } },
   { long: 'enable-fault-injection', arg: 'none', origin: OURS, help: 'Accept fault-injection commands on the control socket', apply: (o) => { o.enableFaultInjection = true; } },
   {
-    long: 'actor-threads', arg: 'required', value: 'N', origin: OURS, help: 'Number of actor host threads',
+    long: 'actor-threads', arg: 'required', value: 'N', origin: OURS, help: 'VRRP actor threads to spread the instances over (default: one thread per 128 instances, at most 4)',
     apply: (o, v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--actor-threads: expected an integer in [1, 256], got '${v}'`);

@@ -27,8 +27,13 @@ export const VRRP = kind<typeof import('./vrrp/actor').actor>('vrrp', 'vrrp/acto
 /** One per vrrp_script in use: runs it through the script pool, reports rise/fall changes. */
 export const VRRP_SCRIPT = kind<typeof import('./monitor/actor-script').actor>('vrrp-script', 'monitor/actor-script', 'checker');
 
-/** One per tracked interface: carrier up/down from the main thread's netlink reflector. */
-export const LINK = kind<typeof import('./monitor/actor-link').actor>('link', 'monitor/actor-link', 'checker');
+/**
+ * One per tracked interface: carrier up/down from the main thread's netlink reflector. Pool 'vrrp':
+ * every instance tracks its own interface, so on the checker pool this actor alone started a second
+ * actor thread (a 12-15 MB isolate) for the simplest config; it runs only on a carrier change, with no
+ * timer and no IO, so it cannot delay a VRRP timer.
+ */
+export const LINK = kind<typeof import('./monitor/actor-link').actor>('link', 'monitor/actor-link', 'vrrp');
 
 /** One per track_file in use: inotify and periodic re-read, reports the value. */
 export const TRACK_FILE = kind<typeof import('./monitor/actor-file').actor>('track-file', 'monitor/actor-file', 'checker');

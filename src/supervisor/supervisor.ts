@@ -130,7 +130,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.faultInjection = opts.enableFaultInjection ?? false;
     this.placement = {
       ...DEFAULT_PLACEMENT,
-      ...(opts.actorThreads !== undefined ? { vrrpThreads: opts.actorThreads } : {}),
+      // --actor-threads given: the instances are spread over that many threads (placement.ts)
+      ...(opts.actorThreads !== undefined ? { vrrpThreads: opts.actorThreads, vrrpPerThread: 1 } : {}),
       ...opts.placement,
     };
     this.defaultPolicy = opts.restartPolicy ?? DEFAULT_RESTART_POLICY;

@@ -15,16 +15,29 @@ function fill(n: number, pool: 'vrrp' | 'checker' | 'notifier', cfg = DEFAULT_PL
   return hosts;
 }
 
-test('placement: the first 4 VRRP instances each get a thread of their own', () => {
-  const h = fill(4, 'vrrp');
+// Was: the first 4 VRRP instances each got a thread of their own. Each thread is an isolate of ~12-15 MB,
+// and issue 13's goal (100 instances in <= 100 MB) leaves room for one; the main thread's deputy keeps a
+// late or hung actor's adverts going, so one shared thread no longer costs a peer its adverts.
+test('placement: VRRP instances share one thread up to vrrpPerThread (128), then spread over up to --actor-threads', () => {
+  assert.deepEqual(fill(1, 'vrrp').map((x) => x.actors), [1]);
+  assert.deepEqual(fill(100, 'vrrp').map((x) => x.actors), [100]);
+  assert.deepEqual(fill(128, 'vrrp').map((x) => x.actors), [128]);
+  const h = fill(255, 'vrrp');
+  assert.equal(h.length, 2);
+  assert.ok(Math.max(...h.map((x) => x.actors)) - Math.min(...h.map((x) => x.actors)) <= 1);
+});
+
+test('placement: vrrpDedicated instances each get a thread of their own', () => {
+  const h = fill(4, 'vrrp', { ...DEFAULT_PLACEMENT, vrrpDedicated: 4 });
   assert.deepEqual(h.map((x) => x.actors), [1, 1, 1, 1]);
 });
 
 test('placement: 255 VRRP instances are packed evenly onto --actor-threads threads', () => {
-  const h = fill(255, 'vrrp', { ...DEFAULT_PLACEMENT, vrrpThreads: 4 });
+  // what the Supervisor sets for an explicit --actor-threads
+  const h = fill(255, 'vrrp', { ...DEFAULT_PLACEMENT, vrrpThreads: 4, vrrpPerThread: 1 });
   assert.equal(h.length, 4);
   assert.ok(Math.max(...h.map((x) => x.actors)) - Math.min(...h.map((x) => x.actors)) <= 1);
-  const h6 = fill(255, 'vrrp', { ...DEFAULT_PLACEMENT, vrrpThreads: 6 });
+  const h6 = fill(255, 'vrrp', { ...DEFAULT_PLACEMENT, vrrpThreads: 6, vrrpPerThread: 1 });
   assert.equal(h6.length, 6);
 });
 

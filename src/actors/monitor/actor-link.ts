@@ -1,5 +1,5 @@
 /**
- * Interface monitor actor (pool 'checker'), one per tracked interface (an instance's own interface
+ * Interface monitor actor (pool 'vrrp', see kinds.ts), one per tracked interface (an instance's own interface
  * unless dont_track_primary, track_interface of instances and sync groups).
  *
  * The main thread's netlink reflector (the only place a netlink socket may live, DESIGN.md) feeds it
