@@ -1,5 +1,5 @@
 /**
- * Cost bench, keepalived-ts next to keepalived 2.2.7 in one run: `node dist/bench/cost.js [--instances 1,100] [--secs 10]`
+ * Cost bench, keepalived-ts next to keepalived 2.2.7 in one run: `node dist/bench/cost.js [--instances 1,100,255] [--secs 10]`
  * (root; namespaces). Per instance count and daemon kind: a fresh two-host lab, a MASTER (prio 100)
  * and a BACKUP (prio 90) with N VRRPv2 instances at advert_int 1 (VRIDs 1..N, one VIP each from
  * 198.51.100.0/24 and 192.0.2.0/24), steady for `secs`: CPU % of one core and RSS (all processes
@@ -17,8 +17,9 @@ const log = (s: string): void => {
   process.stderr.write(`[cost] ${s}\n`);
 };
 
+/** VI_i's VIP: 198.51.100.1-200, then 192.0.2.101-155 (the lab's hosts are 192.0.2.11, .12) */
 function vip(i: number): string {
-  return i <= 200 ? `198.51.100.${i}/24` : `192.0.2.${i - 200}/24`;
+  return i <= 200 ? `198.51.100.${i}/24` : `192.0.2.${100 + i - 200}/24`;
 }
 
 function config(n: number, state: 'MASTER' | 'BACKUP', priority: number): string {
@@ -62,7 +63,7 @@ async function oneRun(kind: Kind, n: number, secs: number): Promise<Row> {
 
 function args(): { instances: number[]; secs: number } {
   const a = process.argv.slice(2);
-  let instances = [1, 100];
+  let instances = [1, 100, 255];
   let secs = 10;
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--instances') instances = a[++i]!.split(',').map(Number);

@@ -13,7 +13,7 @@
  */
 import * as path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { Logger } from '../util/log';
 import type { JobDone, JobRequest, LogRequest, ScriptJobResult, ScriptJobSpec } from '../actors/notifier/job-messages';
 
@@ -38,19 +38,26 @@ function cleanEnv(): Record<string, string> {
 }
 
 export class ScriptJobs {
-  private readonly pool: Piscina;
+  /** started on the first job: a config without scripts never loads piscina nor its thread (RSS, issue 13) */
+  private poolCache: Piscina | undefined;
   private readonly inflight = new Map<string, { actor: string; ctl: AbortController; done: Promise<void>; at: number; timeoutMs: number; graceMs: number }>();
   readonly counters = { started: 0, finished: 0, failed: 0, refused: 0, insecure: 0 };
   closed = false;
   /** src/observe counts notifier failures from the warn/error lines actors log */
   onActorLog?: (actor: string, level: string, fields: Record<string, unknown>) => void;
 
-  constructor(private readonly log: Logger, private readonly opts: ScriptJobsOptions = {}) {
-    const maxConcurrent = opts.maxConcurrent ?? 64;
-    this.pool = new Piscina({
-      filename: path.join(__dirname, '..', 'actors', 'notifier', 'script-job.js'),
-      minThreads: 0, maxThreads: 1, concurrentTasksPerWorker: maxConcurrent, maxQueue: opts.maxQueue ?? 1000, idleTimeout: 60_000,
-    });
+  constructor(private readonly log: Logger, private readonly opts: ScriptJobsOptions = {}) {}
+
+  private get pool(): Piscina {
+    if (!this.poolCache) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Piscina: Pool } = require('piscina') as typeof import('piscina');
+      this.poolCache = new Pool({
+        filename: path.join(__dirname, '..', 'actors', 'notifier', 'script-job.js'),
+        minThreads: 0, maxThreads: 1, concurrentTasksPerWorker: this.opts.maxConcurrent ?? 64, maxQueue: this.opts.maxQueue ?? 1000, idleTimeout: 60_000,
+      });
+    }
+    return this.poolCache;
   }
 
   /**
@@ -154,11 +161,11 @@ export class ScriptJobs {
   }
 
   state(): Record<string, unknown> {
-    return { ...this.counters, running: this.inflight.size, queued: this.pool.queueSize, threads: this.pool.threads.length };
+    return { ...this.counters, running: this.inflight.size, queued: this.poolCache?.queueSize ?? 0, threads: this.poolCache?.threads.length ?? 0 };
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.pool.destroy().catch(() => undefined);
+    await this.poolCache?.destroy().catch(() => undefined);
   }
 }

@@ -20,7 +20,7 @@ import type { NotifyDispatch } from '../notify-dispatch';
 import { CHECKER } from '../../actors/kinds';
 import type { FromChecker } from '../../actors/checker/actor';
 import { lookupUser } from '../../actors/notifier/security';
-import { realServerAlert, virtualServerAlert } from '../../actors/notifier/smtp';
+import { realServerAlert, virtualServerAlert } from '../../actors/notifier/alerts';
 import { ipvsAvailable, setTimeouts, IoError } from '../../io';
 import type { IpvsTimeouts } from '../../protocol/ipvs';
 import { IcmpPinger } from '../../io/icmp';
