@@ -16,7 +16,7 @@ describe('RFC 3768 §6.4.1 / RFC 5798 §6.4.1 Initialize', () => {
     const p = params({ priority: 255, initialState: 'MASTER' });
     const r = step(p, initialState(p), { type: 'startup', now: 1000 });
     assert.equal(r.state.state, 'MASTER');
-    assert.deepEqual(types(r.intents), ['addVips', 'sendAdvert', 'sendGarp', 'setTimer:advert', 'setTimer:garp', 'transition']);
+    assert.deepEqual(types(r.intents), ['sendAdvert', 'addVips', 'sendGarp', 'setTimer:advert', 'setTimer:garp', 'transition']);
     assert.deepEqual(find(r.intents, 'sendAdvert'), [{ type: 'sendAdvert', priority: 255 }]);
     assert.equal(r.state.timers.advert, 2000);
     assert.deepEqual(find(r.intents, 'transition')[0], { type: 'transition', from: 'INIT', to: 'MASTER', reason: 'priority 255 (address owner) at startup' });
@@ -62,7 +62,7 @@ describe('RFC 3768 §6.4.2 / RFC 5798 §6.4.2 Backup', () => {
     const b = backup(p);
     const r = step(p, b, { type: 'timer', now: DOWN_100, timer: 'masterDown' });
     assert.equal(r.state.state, 'MASTER');
-    assert.deepEqual(types(r.intents), ['addVips', 'sendAdvert', 'sendGarp', 'setTimer:advert', 'setTimer:garp', 'transition']);
+    assert.deepEqual(types(r.intents), ['sendAdvert', 'addVips', 'sendGarp', 'setTimer:advert', 'setTimer:garp', 'transition']);
     assert.equal(r.state.counters.becomeMaster, 1);
     assert.equal(r.state.counters.masterDownExpired, 1);
   });

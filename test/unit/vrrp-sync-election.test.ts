@@ -35,7 +35,7 @@ test('sync MASTER (vrrp_sync_master → vrrp_state_goto_master): a BACKUP member
   const r = step(member, b, { type: 'sync', now: 5000, to: 'MASTER' });
   assert.equal(r.state.state, 'MASTER');
   assert.equal(r.state.syncWantMaster, false);
-  assert.deepEqual(types(r.intents).filter((t) => !t.startsWith('setTimer') && !t.startsWith('clearTimer')), ['addVips', 'sendAdvert', 'sendGarp', 'transition']);
+  assert.deepEqual(types(r.intents).filter((t) => !t.startsWith('setTimer') && !t.startsWith('clearTimer')), ['sendAdvert', 'addVips', 'sendGarp', 'transition']);
   const tr = r.intents.at(-1)!;
   assert.ok(tr.type === 'transition' && tr.from === 'BACKUP' && tr.to === 'MASTER');
 });
