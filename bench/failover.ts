@@ -15,11 +15,19 @@ import { withLab, type Host } from '../test/helpers/lab';
 import { startKeepalived, startKeepalivedTs, vrrpConfig, type DaemonHandle } from '../test/helpers/keepalived';
 import { advertJitter, mean, stdev, procUsage, daemonPids } from './measure';
 import { ethSrc, isGratuitousArp } from '../test/helpers/pcap';
-import { adverts, sleep } from '../test/helpers/bench-daemon';
+import { adverts, dumpState, instanceOf, sleep } from '../test/helpers/bench-daemon';
+import type { AdvertTimingView } from '../src/daemon/advert-timing';
 
 export type Kind = 'keepalived-ts' | 'keepalived';
 export interface Scenario { name: string; version: 2 | 3; advertInt: number; steadyMs: number }
-export interface Run { advertMs: number; garpMs: number; intervals: number[]; ts: number[]; rssMaster: number; rssBackup: number; cpuMaster: number; cpuBackup: number }
+export interface Run { advertMs: number; garpMs: number; intervals: number[]; ts: number[]; rssMaster: number; rssBackup: number; cpuMaster: number; cpuBackup: number; stages?: Stages; steady?: AdvertTimingView }
+/**
+ * keepalived-ts only: the takeover cut into stages, ms. wire→rx: the old master's last advert on the
+ * bridge → the new master's main thread read it; armed: the master-down interval the actor armed
+ * from that read (the RFC's); wake/step/hop/send: deadline → sendto inside the daemon
+ * (src/daemon/advert-timing.ts); sendto→wire: → its first advert on the bridge.
+ */
+export interface Stages { rxMs: number; armedMs: number; wakeMs: number; stepMs: number; hopMs: number; sendMs: number; wireMs: number }
 
 const VIP = '192.0.2.100';
 export const SCENARIOS: Scenario[] = [
@@ -73,6 +81,7 @@ export async function oneRun(kind: Kind, sc: Scenario, opts: RunOptions = {}): P
       await sleep(sc.steadyMs);
       const u1 = [procUsage(pa), procUsage(pb)];
       const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+      const steady = kind === 'keepalived-ts' ? instanceOf(await dumpState(a), 'VI_1').advertTiming ?? undefined : undefined;
       const cpu = (k: number): number => ((u1[k]!.cpuNs - u0[k]!.cpuNs) / 1e9 / secs) * 100;
       await a.kill9();
       const bound = 3 * sc.advertInt * 1000 + ((256 - 90) / 256) * sc.advertInt * 1000;
@@ -84,7 +93,18 @@ export async function oneRun(kind: Kind, sc: Scenario, opts: RunOptions = {}): P
       const garp = frames.find((f) => isGratuitousArp(f.frame, VIP) && ethSrc(f.frame) === h2.mac);
       if (!last || !first || !garp) throw new Error(`${kind}: incomplete capture (${old.length} old adverts, new ${!!first}, garp ${!!garp})`);
       const intervals = old.slice(1).map((x, i) => (x.tsUs - old[i]!.tsUs) / 1000);
+      let stages: Stages | undefined;
+      if (kind === 'keepalived-ts') {
+        const tk = instanceOf(await dumpState(b), 'VI_1').advertTiming?.lastTakeover;
+        if (!tk || tk.lastAdvertRxWall === null || tk.masterDownMs === null) throw new Error(`keepalived-ts: no takeover timing in --dump-state (${JSON.stringify(tk)})`);
+        stages = {
+          rxMs: tk.lastAdvertRxWall - last.tsUs / 1000, armedMs: tk.masterDownMs, wakeMs: tk.wakeMs, stepMs: tk.stepMs, hopMs: tk.hopMs, sendMs: tk.sendMs,
+          wireMs: first.tsUs / 1000 - tk.sentWall,
+        };
+      }
       return {
+        stages,
+        steady,
         advertMs: (first.tsUs - last.tsUs) / 1000,
         garpMs: (garp.tsUs - last.tsUs) / 1000,
         intervals,
@@ -113,6 +133,8 @@ async function main(): Promise<void> {
   const { runs } = args();
   const rows: string[] = [];
   const verdicts: string[] = [];
+  const stageRows: string[] = [];
+  const steadyRows: string[] = [];
   for (const sc of SCENARIOS) {
     const bound = 3 * sc.advertInt * 1000 + ((256 - 90) / 256) * sc.advertInt * 1000;
     const medians: Partial<Record<Kind, number>> = {};
@@ -124,6 +146,16 @@ async function main(): Promise<void> {
         rs.push(r);
       }
       const iv = rs.flatMap((r) => r.intervals);
+      const st = rs.flatMap((r) => (r.stages ? [r.stages] : []));
+      if (st.length > 0) {
+        const m = (f: (x: Stages) => number): string => median(st.map(f)).toFixed(2);
+        stageRows.push(`| ${sc.name} | ${st.length} | ${m((x) => x.rxMs)} | ${m((x) => x.armedMs - bound)} | ${m((x) => x.wakeMs)} | ${m((x) => x.stepMs)} | ${m((x) => x.hopMs)} | ${m((x) => x.sendMs)} | ${m((x) => x.wireMs)} | ${(median(rs.map((r) => r.advertMs)) - bound).toFixed(2)} |`);
+      }
+      const sd = rs.flatMap((r) => (r.steady ? [r.steady] : []));
+      if (sd.length > 0) {
+        const q = (k: 'wake' | 'step' | 'hop' | 'send' | 'total'): string => `${median(sd.map((x) => x[k].p50)).toFixed(3)} / ${median(sd.map((x) => x[k].p99)).toFixed(3)}`;
+        steadyRows.push(`| ${sc.name} | ${sd.length} | ${median(sd.map((x) => x.window))} | ${q('wake')} | ${q('step')} | ${q('hop')} | ${q('send')} | ${q('total')} |`);
+      }
       const jit = rs.map((r) => advertJitter(r.ts, sc.advertInt * 1000));
       // Goal (issue 4): the median takeover within 2 ms of the RFC bound, as keepalived is.
       medians[kind] = median(rs.map((r) => r.advertMs));
@@ -151,6 +183,18 @@ async function main(): Promise<void> {
       ...rows,
       '',
       ...verdicts.map((v) => `- ${v}`),
+      '',
+      'keepalived-ts takeover, stage medians in ms (wire→rx: last advert on the bridge → our main thread read it; armed − bound: master-down interval armed from that read minus the RFC bound; wake/step/hop/send: deadline → sendto inside the daemon, src/daemon/advert-timing.ts; sendto→wire: → first advert on the bridge):',
+      '',
+      '| scenario | n | wire→rx | armed − bound | wake | step | hop | send | sendto→wire | measured over bound |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...stageRows,
+      '',
+      'keepalived-ts MASTER in the steady window, per advert (deadline → sendto), ms p50 / p99 over the last adverts (medians over runs):',
+      '',
+      '| scenario | runs | adverts | wake | step | hop | send | deadline → sendto |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...steadyRows,
       '',
     ].join('\n'),
   );

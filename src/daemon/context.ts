@@ -2,6 +2,7 @@
  * What the daemon's parts share: the options, the running config, the supervisor, the table of
  * running instances and the daemon-wide counters. index.ts builds one and hands it to every part.
  */
+import type { AdvertTiming } from './advert-timing';
 import type { KeepalivedConfig, VrrpInstance } from '../config';
 import type { Logger } from '../util/log';
 import type { Supervisor, ActorKind } from '../supervisor';
@@ -74,6 +75,12 @@ export interface Inst {
   smtpAlert: boolean;
   lastEmailed?: AlertState;
   stopped?: () => void;
+  /** where its adverts' time goes (./advert-timing.ts): created at the first timer-driven advert */
+  timing?: AdvertTiming;
+  /** monoNow() when the main thread read the last advert it accepted for this instance */
+  lastRxAt?: number;
+  /** monoNow() after the last advert's sendto */
+  sentAt?: number;
 }
 
 export interface DaemonCounters {

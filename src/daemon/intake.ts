@@ -143,6 +143,7 @@ export class AdvertIntake {
         return;
       }
       inst.rxAccepted++;
+      inst.lastRxAt = rxAt;
       this.ctx.sup.send(VRRP, inst.id, { type: 'advert', from: ra.src, priority: p.priority, maxAdverIntCs: p.maxAdverIntCs, rxAt });
       this.heard?.(inst, { type: 'advert', now: rxAt, from: ra.src, priority: p.priority, maxAdverIntCs: p.maxAdverIntCs });
     } catch (e) {

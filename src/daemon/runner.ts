@@ -24,6 +24,7 @@ import { usesAh, type AhAuth } from './ah-auth';
 import type { NotifyDispatch } from './notify-dispatch';
 import type { SyncGroups } from './sync-groups';
 import { Deputy } from './deputy';
+import { AdvertTiming } from './advert-timing';
 
 export class IntentRunner {
   private readonly pkts = new Map<string, PacketSocket>();
@@ -45,7 +46,13 @@ export class IntentRunner {
   onEffects(id: string, msg: FromVrrpActor): void {
     const inst = this.ctx.insts.get(msg.instance);
     if (!inst || inst.id !== id) return;
+    const receivedAt = msg.timing ? monoNow() : 0;
+    const before = inst.sentAt;
     this.executeAll(inst, this.deputy.accept(inst, msg));
+    if (msg.timing && inst.sentAt !== before && inst.sentAt !== undefined) {
+      const takeover = msg.intents.some((i) => i.type === 'transition' && i.to === 'MASTER');
+      (inst.timing ??= new AdvertTiming()).record(msg.timing, receivedAt, inst.sentAt, takeover, inst.lastRxAt ?? null);
+    }
     if (msg.state.state === 'STOP' && inst.stopped) {
       const done = inst.stopped;
       inst.stopped = undefined;
@@ -268,6 +275,8 @@ export class IntentRunner {
         counters.txErrors++;
         this.ctx.log.warn({ code: e.code ?? 'E_IO_SEND', instance: inst.vi.name, dst }, `(${inst.vi.name}) advert to ${dst}: ${e.message}`);
       });
+      // send() issues the first sendto before it returns: this stamps the advert leaving the process
+      if (dst === dsts[0]) inst.sentAt = monoNow();
     }
   }
 

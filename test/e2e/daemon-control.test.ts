@@ -48,6 +48,11 @@ test('--dump-state (json and text) documents actors and VRRP instances; SIGUSR1/
       assert.equal(vi.vipsHeld, true);
       assert.ok(typeof vi.counters.rxAccepted === 'number', JSON.stringify(vi.counters));
       assert.ok(Object.keys(vi.counters).length > 1, `counters ${JSON.stringify(vi.counters)}`);
+      // where the adverts' time goes (src/daemon/advert-timing.ts): stages add up to deadline → sendto
+      const at = vi.advertTiming;
+      assert.ok(at && at.adverts >= 1 && at.window >= 1, `advertTiming ${JSON.stringify(at)}`);
+      for (const k of ['wake', 'step', 'hop', 'send', 'total'] as const) assert.ok(at[k].p50 >= 0 && at[k].p99 >= at[k].p50 && at[k].max >= at[k].p99, `${k} ${JSON.stringify(at[k])}`);
+      assert.ok(at.total.max >= at.hop.p50, JSON.stringify(at));
 
       const txt = await ktsCli(h1!, ['--dump-state', '--control-socket', c.controlSocket, '--format', 'text']);
       assert.equal(txt.code, 0, txt.stderr);
@@ -177,6 +182,15 @@ test('SIGTERM: the MASTER sends a priority 0 advert and removes its VIP, the BAC
       const zero = adverts(frames, { src: '192.0.2.11' }).filter((x) => x.priority === 0);
       assert.ok(zero.length >= 1, 'no priority 0 advert on the wire');
       assert.ok(took < 2_500, `backup took ${took} ms`);
+      // the takeover's own profile: heard the priority 0 advert, waited its skew time, sent
+      const tk = instanceOf(await dumpState(b), 'VI_1').advertTiming?.lastTakeover;
+      assert.ok(tk && tk.lastAdvertRxWall !== null && tk.masterDownMs !== null, `lastTakeover ${JSON.stringify(tk)}`);
+      const skewMs = ((256 - 90) / 256) * 1000;
+      assert.ok(Math.abs(tk.masterDownMs - skewMs) < 1, `master-down armed ${tk.masterDownMs} ms after the priority 0 advert, skew is ${skewMs}`);
+      assert.ok(Math.abs(tk.wakeMs + tk.stepMs + tk.hopMs + tk.sendMs - tk.totalMs) < 0.01 && tk.stepMs >= 0 && tk.hopMs >= 0 && tk.sendMs >= 0, JSON.stringify(tk));
+      assert.ok(tk.sentWall - tk.lastAdvertRxWall >= tk.masterDownMs && tk.sentWall <= Date.now() + 5, JSON.stringify(tk));
+      const zeroOnWire = zero[0]!.tsUs / 1000;
+      assert.ok(Math.abs(tk.lastAdvertRxWall - zeroOnWire) < 100, `rx stamp ${tk.lastAdvertRxWall} vs priority 0 on the wire ${zeroOnWire}`);
       await b.stop();
 
       c = startKeepalivedTs(h1!, vrrpConfig({ state: 'MASTER', priority: 100, vips: [`${VIP}/24`] }), { args: ['--dont-release-vrrp'] });

@@ -3,6 +3,7 @@
  * keepalived-ts CLI next to a running daemon, read its --dump-state, watch a VIP, and pick VRRP
  * frames out of a bridge capture.
  */
+import type { AdvertTimingView } from '../../src/daemon/advert-timing';
 import { join } from 'node:path';
 import { distDirName, repoRoot, type DaemonHandle } from './keepalived';
 import type { CaptureFrame, ExecResult, Host } from './lab';
@@ -39,6 +40,7 @@ export interface DumpedInstance {
   vipsHeld: boolean;
   counters: Record<string, number>;
   dropped: Record<string, number>;
+  advertTiming: AdvertTimingView | null;
 }
 
 export interface DumpedState {

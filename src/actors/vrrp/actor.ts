@@ -35,6 +35,8 @@ export type FromVrrpActor = {
   /** Kernel/notify intents in order (timers are handled inside the actor). */
   intents: Intent[];
   state: InstanceState;
+  /** a timer-driven step that sends an advert: its deadline and stamps (src/daemon/advert-timing.ts) */
+  timing?: { due: number; stepAt: number; postedAt: number };
 };
 
 interface Working {
@@ -42,7 +44,7 @@ interface Working {
   s: InstanceState;
 }
 
-function apply(ctx: ActorContext<FromVrrpActor, Working>, w: Working, e: VrrpEvent): void {
+function apply(ctx: ActorContext<FromVrrpActor, Working>, w: Working, e: VrrpEvent, due?: number): void {
   const r = step(w.params, w.s, e);
   w.s = r.state;
   const effects: Intent[] = [];
@@ -51,7 +53,10 @@ function apply(ctx: ActorContext<FromVrrpActor, Working>, w: Working, e: VrrpEve
     else if (i.type === 'clearTimer') ctx.clearTimer(i.timer);
     else effects.push(i);
   }
-  if (effects.length > 0) ctx.send({ type: 'effects', instance: w.params.name, intents: effects, state: w.s });
+  if (effects.length > 0) {
+    const timing = due !== undefined && effects.some((i) => i.type === 'sendAdvert') ? { due, stepAt: e.now, postedAt: ctx.now() } : undefined;
+    ctx.send(timing ? { type: 'effects', instance: w.params.name, intents: effects, state: w.s, timing } : { type: 'effects', instance: w.params.name, intents: effects, state: w.s });
+  }
   ctx.report(w.s);
 }
 
@@ -129,6 +134,6 @@ export const actor = defineActor<ToVrrpActor, FromVrrpActor, VrrpActorInit, Work
     const now = ctx.now();
     const due = w.s.timers[name as TimerName];
     if (due !== null && due !== undefined && now - due > 5) ctx.log.debug({ instance: w.params.name, timer: name, lateMs: now - due }, 'timer fired late');
-    apply(ctx, w, { type: 'timer', now, timer: name as TimerName });
+    apply(ctx, w, { type: 'timer', now, timer: name as TimerName }, due ?? undefined);
   },
 });
