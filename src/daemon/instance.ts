@@ -111,7 +111,27 @@ export function instanceFingerprint(r: ResolvedInstance, vi: VrrpInstance): stri
  * The VRRP message (IP payload) this instance advertises with `priority` to `dst`: what keepalived
  * 2.2.7 sends for the same configuration (pinned against its captures in protocol-captures tests).
  */
+const payloads = new WeakMap<ResolvedInstance, Map<string, Buffer>>();
+
+/**
+ * The VRRP message an instance sends with `priority` to `dst`. The same bytes every time for a given
+ * priority and destination (the checksum covers nothing else), so each is encoded once from the
+ * addresses' text and kept with the resolved instance (a reload resolves a new one); raw-socket
+ * copies it on send and ipv4Advert copies it into the datagram, so nobody writes into it.
+ */
 export function advertPayload(r: ResolvedInstance, priority: number, dst: string): Buffer {
+  let m = payloads.get(r);
+  if (!m) payloads.set(r, (m = new Map()));
+  const key = `${priority}|${dst}`;
+  let b = m.get(key);
+  if (!b) {
+    b = encodePayload(r, priority, dst);
+    if (m.size < 64) m.set(key, b); // a tracker swinging the priority around cannot grow it without bound
+  }
+  return b;
+}
+
+function encodePayload(r: ResolvedInstance, priority: number, dst: string): Buffer {
   return encodeVrrp(
     {
       version: r.params.version, vrid: r.params.vrid, priority, addresses: r.params.vips,

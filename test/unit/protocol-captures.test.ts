@@ -97,3 +97,18 @@ test("unsolicited NA for an IPv6 VIP: ours equals keepalived's", () => {
     assert.equal(unsolicitedNaFrame({ mac: MAC1, src: '2001:db8::100', target: '2001:db8::100', router: false }).toString('hex'), f.toString('hex'));
   }
 });
+
+test('advert payloads are encoded once per priority and destination, and a cached one is still the captured bytes', () => {
+  const cap = ipv4Frame('v2-multicast-prio0.hex');
+  const r = instance(conf({ version: 2, vips: '192.0.2.100/24', auth: true }));
+  const a = advertPayload(r, 100, cap.ip.dst);
+  assert.equal(advertPayload(r, 100, cap.ip.dst), a, 'the same buffer the second time');
+  const zero = advertPayload(r, 0, cap.ip.dst);
+  assert.notEqual(zero, a);
+  assert.equal(advertPayload(r, 0, cap.ip.dst).toString('hex'), cap.payload.toString('hex'));
+  const before = a.toString('hex');
+  ipv4Advert(a, { src: r.src, dst: cap.ip.dst, id: 7 });
+  assert.equal(advertPayload(r, 100, cap.ip.dst).toString('hex'), before, 'building the datagram leaves the payload as it was');
+  // a reload resolves a new instance: its payloads are its own
+  assert.notEqual(advertPayload(instance(conf({ version: 2, vips: '192.0.2.100/24', auth: true })), 100, cap.ip.dst), a);
+});
