@@ -136,9 +136,10 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
   /**
    * Sends one VRRP packet (`payload` = VRRP header + addresses [+ auth]) to `dst`, or to the group,
    * or to every unicast peer. IPv4: one IP id per call, incrementing from 1 (keepalived's capture
-   * shows ids 1,2,3…); `ipId` overrides it. Rejects with IoError E_IO_SEND / E_IO_CLOSED.
+   * shows ids 1,2,3…); `ipId` overrides it. `dryRun` builds the datagrams and sends nothing (a
+   * warm-up: the first advert a BACKUP ever sends is its takeover's). Rejects with IoError E_IO_SEND / E_IO_CLOSED.
    */
-  async send(payload: Buffer, dst?: string, opts: { ipId?: number } = {}): Promise<void> {
+  async send(payload: Buffer, dst?: string, opts: { ipId?: number; dryRun?: boolean } = {}): Promise<void> {
     if (this.closed) throw new IoError('E_IO_CLOSED', `VRRP socket on ${this.ifname} is closed`);
     if (this.protocol === IPPROTO_AH) throw new IoError('E_IO_ARG', 'the AH socket sends whole datagrams (sendDatagram)');
     const targets = dst ? [dst] : this.group ? [this.group] : [...this.peers];
@@ -147,6 +148,7 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
     let id = 0;
     if (this.family === 4) {
       if (opts.ipId !== undefined) id = opts.ipId & 0xffff;
+      else if (opts.dryRun) id = this.ipId;
       else {
         this.ipId = this.ipId >= 0xffff ? 1 : this.ipId + 1;
         id = this.ipId;
@@ -154,6 +156,7 @@ export class VrrpSocket extends EventEmitter<VrrpSocketEvents> {
     }
     for (const t of targets) {
       const pkt = this.family === 4 ? ipv4Advert(payload, { src: this.src ?? '0.0.0.0', dst: t, id }) : payload;
+      if (opts.dryRun) continue;
       await this.sendDatagram(pkt, t);
     }
   }
