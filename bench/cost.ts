@@ -8,10 +8,10 @@
 import { withLab, type Host } from '../test/helpers/lab';
 import { startKeepalived, startKeepalivedTs, type DaemonHandle } from '../test/helpers/keepalived';
 import { adverts, sleep } from '../test/helpers/bench-daemon';
-import { advertJitter, procUsage, daemonPids, type Jitter } from './measure';
+import { advertJitter, procUsage, daemonPids, threadCpu, rssSplit, type Jitter, type ThreadCpu, type RssSplit } from './measure';
 
 type Kind = 'keepalived-ts' | 'keepalived';
-interface Row { kind: Kind; n: number; cpuMaster: number; cpuBackup: number; rssMaster: number; rssBackup: number; jitter: Jitter }
+interface Row { kind: Kind; n: number; cpuMaster: number; cpuBackup: number; rssMaster: number; rssBackup: number; jitter: Jitter; threads: [ThreadCpu, ThreadCpu]; secs: number; split: [RssSplit, RssSplit] }
 
 const log = (s: string): void => {
   process.stderr.write(`[cost] ${s}\n`);
@@ -47,14 +47,21 @@ async function oneRun(kind: Kind, n: number, secs: number): Promise<Row> {
       const pa = daemonPids(a);
       const pb = daemonPids(b);
       const u0 = [procUsage(pa), procUsage(pb)];
+      const th0 = [threadCpu(pa), threadCpu(pb)];
       const t0 = process.hrtime.bigint();
       await sleep(secs * 1000);
       const u1 = [procUsage(pa), procUsage(pb)];
+      const th1 = [threadCpu(pa), threadCpu(pb)];
+      const split: [RssSplit, RssSplit] = [rssSplit(pa), rssSplit(pb)];
+      const dt = (k: number): ThreadCpu => ({ mainNs: th1[k]!.mainNs - th0[k]!.mainNs, hostsNs: th1[k]!.hostsNs - th0[k]!.hostsNs, otherNs: th1[k]!.otherNs - th0[k]!.otherNs });
       const el = Number(process.hrtime.bigint() - t0) / 1e9;
       const frames = await cap.stop();
       const cpu = (k: number): number => ((u1[k]!.cpuNs - u0[k]!.cpuNs) / 1e9 / el) * 100;
       const mine = adverts(frames, { src: h1.ip4, vrid: 1 });
-      return { kind, n, cpuMaster: cpu(0), cpuBackup: cpu(1), rssMaster: u1[0]!.rssKb / 1024, rssBackup: u1[1]!.rssKb / 1024, jitter: advertJitter(mine.map((x) => x.tsUs), 1000) };
+      return {
+        kind, n, cpuMaster: cpu(0), cpuBackup: cpu(1), rssMaster: u1[0]!.rssKb / 1024, rssBackup: u1[1]!.rssKb / 1024, jitter: advertJitter(mine.map((x) => x.tsUs), 1000),
+        threads: [dt(0), dt(1)], secs: el, split,
+      };
     } finally {
       await Promise.all([a.stop(), b.stop()].map((p) => p.catch(() => undefined)));
     }
@@ -88,6 +95,16 @@ async function main(): Promise<void> {
     '| instances | daemon | CPU % master / backup | RSS MB master / backup | jitter p99 / stdev ms |',
     '| --- | --- | --- | --- | --- |',
     ...rows.map((r) => `| ${r.n} | ${r.kind} | ${r.cpuMaster.toFixed(2)} / ${r.cpuBackup.toFixed(2)} | ${r.rssMaster.toFixed(1)} / ${r.rssBackup.toFixed(1)} | ${r.jitter.p99AbsDevMs.toFixed(2)} / ${r.jitter.stdevMs.toFixed(2)} |`),
+    '',
+    'Where it goes: CPU % of one core by thread (main thread of each process / actor hosts, threads kts-* / the rest: V8 GC and compiler tasks, libuv pool) and RSS MB by page kind (the executable\'s own pages, shared by every process running it / other files: libraries, addons / anonymous: heaps, stacks), MASTER | BACKUP.',
+    '',
+    '| instances | daemon | CPU % main / hosts / other | RSS MB executable / other files / anonymous |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((r) => {
+      const c = (t: ThreadCpu): string => [t.mainNs, t.hostsNs, t.otherNs].map((ns) => ((ns / 1e9 / r.secs) * 100).toFixed(2)).join(' / ');
+      const m = (x: RssSplit): string => [x.exeKb, x.fileKb, x.anonKb].map((kb) => (kb / 1024).toFixed(1)).join(' / ');
+      return `| ${r.n} | ${r.kind} | ${c(r.threads[0])} \\| ${c(r.threads[1])} | ${m(r.split[0])} \\| ${m(r.split[1])} |`;
+    }),
     '',
   ].join('\n'));
 }

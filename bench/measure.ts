@@ -5,7 +5,7 @@
  * p99 of |interval − advert_int| and as the standard deviation of the intervals. The LVS and
  * observability benches use this too.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { descendants, type DaemonHandle } from '../test/helpers/keepalived';
 
 export interface Jitter { n: number; meanMs: number; p99AbsDevMs: number; stdevMs: number; maxMs: number }
@@ -45,6 +45,60 @@ export function procUsage(pids: number[]): { cpuNs: number; rssKb: number } {
     }
   }
   return { cpuNs, rssKb };
+}
+
+/** CPU time (ns) by thread group: the process's main thread, threads named kts-* (actor hosts, src/supervisor/host-worker.ts), and the rest (V8's GC and compiler tasks, libuv's pool). */
+export interface ThreadCpu { mainNs: number; hostsNs: number; otherNs: number }
+
+export function threadCpu(pids: number[]): ThreadCpu {
+  const r: ThreadCpu = { mainNs: 0, hostsNs: 0, otherNs: 0 };
+  for (const p of pids) {
+    try {
+      for (const tid of readdirSync(`/proc/${p}/task`)) {
+        const ns = Number(readFileSync(`/proc/${p}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        const comm = readFileSync(`/proc/${p}/task/${tid}/comm`, 'utf8').trim();
+        if (Number(tid) === p) r.mainNs += ns;
+        else if (comm.startsWith('kts-')) r.hostsNs += ns;
+        else r.otherNs += ns;
+      }
+    } catch {
+      /* exited */
+    }
+  }
+  return r;
+}
+
+/**
+ * RSS kB split by what the pages are (/proc/PID/smaps), summed over pids: pages of the program's own
+ * executable (/usr/bin/node, /usr/sbin/keepalived: file-backed, shared with every process running it,
+ * yet counted in each RSS), other files (libraries, addons), and anonymous memory (heaps, stacks).
+ */
+export interface RssSplit { exeKb: number; fileKb: number; anonKb: number }
+
+export function rssSplit(pids: number[]): RssSplit {
+  const r: RssSplit = { exeKb: 0, fileKb: 0, anonKb: 0 };
+  for (const p of pids) {
+    try {
+      const exe = readlinkSync(`/proc/${p}/exe`);
+      let path = '';
+      for (const line of readFileSync(`/proc/${p}/smaps`, 'utf8').split('\n')) {
+        const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+        if (head) {
+          path = head[1]!;
+          continue;
+        }
+        const rss = /^Rss:\s+(\d+) kB/.exec(line);
+        if (!rss) continue;
+        const kb = Number(rss[1]);
+        if (path === exe) r.exeKb += kb;
+        else if (path.startsWith('/')) r.fileKb += kb;
+        else r.anonKb += kb;
+      }
+    } catch {
+      /* exited */
+    }
+  }
+  return r;
 }
 
 /** The daemon and its children (`ip netns exec` execs the command, so proc.pid is the daemon itself). */

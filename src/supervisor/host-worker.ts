@@ -10,6 +10,7 @@
  * Messages in and out are validated/encoded by ./messages; nothing malformed is ever thrown.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { writeFileSync } from 'node:fs';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ActorContext, ActorModule } from '../actors/runtime';
 import { monoNow } from '../actors/runtime';
@@ -52,6 +53,7 @@ interface Slot {
 const port = parentPort!;
 const wd = workerData as HostWorkerData;
 const current = wd.current;
+nameThisThread(`kts-${wd.hostId}`);
 const log = createLogger({ name: `host:${wd.hostId}`, level: wd.logLevel });
 const als = new AsyncLocalStorage<Slot>();
 const slots = new Map<string, Slot>();
@@ -500,3 +502,16 @@ port.on('messageerror', () => drop('messageerror'));
 // run before a setImmediate, and a host that hangs in one of them must still be known as started
 out({ v: 1, type: 'ready' });
 flush();
+
+/**
+ * `top -H`, `ps -L` and the cost bench's per-thread CPU (bench/measure.ts) tell actor hosts from
+ * the main thread ("keepalived-ts"/"node") and from V8's and libuv's helper threads ("node").
+ * Linux keeps 15 bytes of a thread's name.
+ */
+function nameThisThread(name: string): void {
+  try {
+    writeFileSync('/proc/thread-self/comm', name.slice(0, 15));
+  } catch {
+    /* not Linux: the name is cosmetic */
+  }
+}

@@ -39,6 +39,8 @@ export class Host {
   /** monotonic ms when the oldest unanswered ping was sent; 0 when none is outstanding */
   pingSentAt = 0;
   lastPongAt = 0;
+  /** monotonic ms of the last message of any kind from the host: each one shows it alive, as a pong does */
+  lastHeardAt = monoNow();
   missed = 0;
   stats: HostStats = { handled: 0, dropped: {}, depths: {}, heapUsed: 0 };
   private writer = new FrameWriter();

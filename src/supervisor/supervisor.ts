@@ -5,14 +5,15 @@
  * Failure handling:
  *  - an exception (sync or async) in an actor's handler → that actor alone restarts on the same host;
  *    messages sent to it meanwhile wait in its mailbox in the host; its host-mates are not touched.
- *  - a host that leaves a heartbeat unanswered for `hangAfterMs` (default 2,000 ms) is declared hung and
- *    terminated (worker.terminate() stops even a busy loop); its actors start on a fresh host from their
- *    snapshots and timer tables. The bound is deliberately long: a host that is merely slow (CPU
- *    starvation under load stalls a thread for hundreds of ms) must not be killed, and what is time
- *    critical does not wait for it (a late VRRP MASTER is covered by the main thread's deputy adverts,
- *    src/daemon/deputy.ts). Detection takes hangAfterMs to hangAfterMs + heartbeatMs / 2; a main
- *    thread that was itself stalled (it could not read the pong) blames nobody for that turn.
- *    A host that has not said `ready` within `readyTimeoutMs` (default 10 s) is replaced too. The actor that was inside a handler when the host hung (shared-memory
+ *  - a host silent for `hangAfterMs` (default 2,000 ms; any message counts, a host that spoke within
+ *    heartbeatMs is not pinged, so idle threads wake for adverts, not heartbeats) with a ping unanswered
+ *    for hangAfterMs − heartbeatMs is declared hung and terminated (worker.terminate() stops even a busy
+ *    loop); its actors start on a fresh host from their snapshots and timer tables. The bound is long on
+ *    purpose: a host that is merely slow (CPU starvation under load) must not be killed, and what is time
+ *    critical does not wait for it (a late VRRP MASTER is covered by the deputy, src/daemon/deputy.ts).
+ *    Detection takes hangAfterMs to hangAfterMs + heartbeatMs / 2; a main thread that was itself
+ *    stalled (it could not read the pong) blames nobody for that turn. A host that has not said
+ *    `ready` within `readyTimeoutMs` (default 10 s) is replaced too. The actor that was inside a handler when the host hung (shared-memory
  *    marker) is charged with the failure and backs off by its policy; its host-mates restart at once
  *    without being charged. If no actor can be blamed, all of them are charged.
  *    Messages already posted to a terminated host are lost (VRRP/checker traffic is periodic).
@@ -25,6 +26,7 @@ import { log as rootLog } from '../util/log';
 import { KtsError } from '../util/errors';
 import { monoNow, type ActorKind } from '../actors/runtime';
 import { Host } from './host';
+import { liveness, LIVENESS_PERIOD_MS } from '../util/liveness';
 import { place, DEFAULT_PLACEMENT, type Pool, type PlacementConfig } from './placement';
 import { decideRestart, validatePolicy, DEFAULT_RESTART_POLICY, type RestartPolicy } from './policy';
 import { packValue, unpackValue, type FaultKind, type FromHost, type TimerTable, type ToHost } from './messages';
@@ -33,7 +35,7 @@ import type {
 } from './types';
 
 export interface SupervisorOptions {
-  /** Heartbeat period (ms). Default 500. */
+  /** Heartbeat period (ms). Default 1,000: a host that spoke within it is not pinged; the watchdog checks every half period (the liveness monitor's turn). */
   heartbeatMs?: number;
   /** A ping unanswered this long marks the host hung. Default 2,000 (at least 2 × heartbeatMs). */
   hangAfterMs?: number;
@@ -113,7 +115,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private nextSlot = 0;
   private hostCounter = 0;
   private closed = false;
-  private readonly watchdog: NodeJS.Timeout;
+  private readonly watchdog: NodeJS.Timeout | null;
+  private readonly offTurn: (() => void) | null;
   private readonly tickMs: number;
   private lastTick = 0;
   private readonly latencies: number[] = [];
@@ -124,7 +127,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   constructor(opts: SupervisorOptions = {}) {
     super();
-    this.heartbeatMs = opts.heartbeatMs ?? 500;
+    this.heartbeatMs = opts.heartbeatMs ?? 1000;
     this.hangAfterMs = opts.hangAfterMs ?? Math.max(2_000, 2 * this.heartbeatMs);
     this.readyTimeoutMs = opts.readyTimeoutMs ?? Math.max(10_000, this.hangAfterMs);
     this.faultInjection = opts.enableFaultInjection ?? false;
@@ -142,8 +145,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // checking twice per period keeps detection within hangAfterMs + heartbeatMs/2 of the last answer
     this.tickMs = Math.max(5, Math.floor(this.heartbeatMs / 2));
     this.lastTick = monoNow();
-    this.watchdog = setInterval(() => this.tick(), this.tickMs);
-    this.watchdog.unref();
+    // at the default period, ride on the main-loop liveness monitor's timer (one wake, not two)
+    const own = this.tickMs !== LIVENESS_PERIOD_MS;
+    this.watchdog = own ? setInterval(() => this.tick(), this.tickMs).unref() : null;
+    this.offTurn = own ? null : liveness().onTurn(() => this.tick());
   }
 
   /** Register an actor kind; every message its actors send goes to `onOut` (one handler per kind). */
@@ -323,7 +328,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   async shutdown(timeoutMs = 2000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.watchdog);
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.offTurn?.();
     const stops = [...this.actors.values()].filter((r) => r.status !== 'stopped').map((r) => this.stop(r.id, 'shutdown'));
     await Promise.race([Promise.all(stops), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
     for (const r of this.actors.values()) if (r.restartTimer) clearTimeout(r.restartTimer);
@@ -381,6 +387,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private onHostMessage(host: Host, m: FromHost): void {
+    host.lastHeardAt = monoNow();
     if (m.type === 'ready') {
       host.ready = true;
       return;
@@ -540,14 +547,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         if (now - h.createdMono >= this.readyTimeoutMs) this.replaceHost(h, `not ready after ${Math.round(now - h.createdMono)} ms`, null);
         continue;
       }
+      const silent = now - h.lastHeardAt;
       if (h.pingSentAt) {
-        if (now - h.pingSentAt >= this.hangAfterMs) {
+        // hung: silent for hangAfterMs, a ping unanswered for hangAfterMs − heartbeatMs
+        if (now - h.pingSentAt >= this.hangAfterMs - this.heartbeatMs && silent >= this.hangAfterMs) {
           const slot = Atomics.load(h.current, 0) - 1;
           const blamed = slot >= 0 ? this.bySlot.get(slot) : undefined;
-          this.replaceHost(h, `missed heartbeats for ${Math.round(now - h.pingSentAt)} ms`, blamed && blamed.host === h ? blamed : null);
+          this.replaceHost(h, `missed heartbeats for ${Math.round(silent)} ms`, blamed && blamed.host === h ? blamed : null);
         }
         continue;
       }
+      // spoke within the last heartbeat (effects, a snapshot, a pong): alive, no ping, no wake
+      if (silent < this.heartbeatMs) continue;
       h.pingSentAt = now;
       h.postNow({ v: 1, type: 'ping', seq: ++h.pingSeq });
     }

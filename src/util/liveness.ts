@@ -5,14 +5,15 @@
  * supervisor, which does not blame an actor host for a pong the main thread itself was too late
  * to read.
  *
- * Cost: one unreferenced timer every PERIOD_MS (it never keeps the process alive).
+ * Cost: one unreferenced timer every PERIOD_MS (it never keeps the process alive); the supervisor's
+ * watchdog runs on the same turns (onTurn).
  */
 import { performance } from 'node:perf_hooks';
 
 const monotonicNow = (): number => performance.now();
 
 /** how often the monitor's timer runs */
-export const LIVENESS_PERIOD_MS = 250;
+export const LIVENESS_PERIOD_MS = 500;
 const PERIOD_MS = LIVENESS_PERIOD_MS;
 
 export interface Liveness {
@@ -24,7 +25,15 @@ export interface Liveness {
   sinceTurnMs(): number;
   /** The loop ran within `boundMs` of its schedule, and is not blocked now. */
   alive(boundMs?: number): boolean;
+  /**
+   * Run `fn` on every turn of the monitor (every LIVENESS_PERIOD_MS): other periodic checks of the
+   * main thread (the supervisor's watchdog) share its timer instead of waking the thread again.
+   * Returns the unsubscribe function.
+   */
+  onTurn(fn: () => void): () => void;
 }
+
+const riders = new Set<() => void>();
 
 let lastTurn = 0;
 let lag = 0;
@@ -38,6 +47,7 @@ function start(): void {
     lag = Math.max(0, now - lastTurn - PERIOD_MS);
     if (lag > maxLag) maxLag = lag;
     lastTurn = now;
+    for (const fn of riders) fn();
   }, PERIOD_MS);
   timer.unref();
 }
@@ -51,6 +61,11 @@ const monitor: Liveness = {
   },
   sinceTurnMs: () => monotonicNow() - lastTurn,
   alive: (boundMs = 5_000) => lag < boundMs && monotonicNow() - lastTurn < PERIOD_MS + boundMs,
+  onTurn: (fn) => {
+    const own = (): void => fn();
+    riders.add(own);
+    return () => riders.delete(own);
+  },
 };
 
 /** The process's monitor (started on first use). */
