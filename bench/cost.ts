@@ -1,6 +1,6 @@
 /**
  * Cost bench, keepalived-ts next to keepalived 2.2.7 in one run: `node dist/bench/cost.js [--instances 1,100,255] [--secs 10]`
- * (root; namespaces). Per instance count and daemon kind: a fresh two-host lab, a MASTER (prio 100)
+ * [--settle 30] [--node-flags "--no-opt …"] (root; namespaces). Per instance count and daemon kind: a fresh two-host lab, a MASTER (prio 100)
  * and a BACKUP (prio 90) with N VRRPv2 instances at advert_int 1 (VRIDs 1..N, one VIP each from
  * 198.51.100.0/24 and 192.0.2.0/24), steady for `secs`: CPU % of one core and RSS (all processes
  * of the daemon), and the advert jitter of instance 1 (bench/measure.ts). Markdown to stdout.
@@ -31,18 +31,18 @@ function config(n: number, state: 'MASTER' | 'BACKUP', priority: number): string
   return l.join('\n');
 }
 
-function start(kind: Kind, h: Host, text: string): DaemonHandle {
-  return kind === 'keepalived' ? startKeepalived(h, text) : startKeepalivedTs(h, text);
+function start(kind: Kind, h: Host, text: string, nodeFlags: string[]): DaemonHandle {
+  return kind === 'keepalived' ? startKeepalived(h, text) : startKeepalivedTs(h, text, { nodeFlags });
 }
 
-async function oneRun(kind: Kind, n: number, secs: number): Promise<Row> {
-  return withLab({ hosts: 2, timeoutMs: 120_000 + secs * 1000 }, async (lab) => {
+async function oneRun(kind: Kind, n: number, secs: number, settleS: number, nodeFlags: string[]): Promise<Row> {
+  return withLab({ hosts: 2, timeoutMs: 120_000 + (secs + settleS) * 1000 }, async (lab) => {
     const [h1, h2] = lab.hosts as [Host, Host];
-    const a = start(kind, h1, config(n, 'MASTER', 100));
-    const b = start(kind, h2, config(n, 'BACKUP', 90));
+    const a = start(kind, h1, config(n, 'MASTER', 100), nodeFlags);
+    const b = start(kind, h2, config(n, 'BACKUP', 90), nodeFlags);
     try {
       await h1.waitForAddress(vip(n).split('/')[0]!, { timeoutMs: 30_000 });
-      await sleep(6_000); // takeover GARP blocks (garp_master_delay 5 s) over
+      await sleep(settleS * 1000); // takeover GARP blocks (garp_master_delay 5 s) over, start-up compilation settled
       const cap = await lab.capture('vrrp');
       const pa = daemonPids(a);
       const pb = daemonPids(b);
@@ -68,29 +68,34 @@ async function oneRun(kind: Kind, n: number, secs: number): Promise<Row> {
   });
 }
 
-function args(): { instances: number[]; secs: number } {
+function args(): { instances: number[]; secs: number; settleS: number; nodeFlags: string[] } {
   const a = process.argv.slice(2);
   let instances = [1, 100, 255];
   let secs = 10;
+  let settleS = 30;
+  let nodeFlags: string[] = [];
   for (let i = 0; i < a.length; i++) {
     if (a[i] === '--instances') instances = a[++i]!.split(',').map(Number);
     else if (a[i] === '--secs') secs = Number(a[++i]);
+    else if (a[i] === '--settle') settleS = Number(a[++i]);
+    else if (a[i] === '--node-flags') nodeFlags = a[++i]!.split(' ').filter(Boolean);
+    else throw new Error(`unknown argument ${a[i]} (usage: cost.js [--instances 1,100,255] [--secs 10] [--settle 30] [--node-flags "--no-opt ..."])`);
   }
-  return { instances, secs };
+  return { instances, secs, settleS, nodeFlags };
 }
 
 async function main(): Promise<void> {
-  const { instances, secs } = args();
+  const { instances, secs, settleS, nodeFlags } = args();
   const rows: Row[] = [];
   for (const n of instances) {
     for (const kind of ['keepalived-ts', 'keepalived'] as Kind[]) {
-      const r = await oneRun(kind, n, secs);
+      const r = await oneRun(kind, n, secs, settleS, nodeFlags);
       log(`${n} × ${kind}: CPU ${r.cpuMaster.toFixed(2)} / ${r.cpuBackup.toFixed(2)} %, RSS ${r.rssMaster.toFixed(1)} / ${r.rssBackup.toFixed(1)} MB`);
       rows.push(r);
     }
   }
   process.stdout.write([
-    `Idle cost, ${new Date().toISOString().slice(0, 10)}, ${secs} s steady, VRRPv2 advert_int 1; CPU % of one core and RSS MB summed over the daemon's processes; jitter of VI_1's adverts (bench/measure.ts).`,
+    `Idle cost, ${new Date().toISOString().slice(0, 10)}, ${secs} s steady from ${settleS} s after the VIPs were up${nodeFlags.length ? `, keepalived-ts run as node ${nodeFlags.join(' ')}` : ''}, VRRPv2 advert_int 1; CPU % of one core and RSS MB summed over the daemon's processes; jitter of VI_1's adverts (bench/measure.ts).`,
     '',
     '| instances | daemon | CPU % master / backup | RSS MB master / backup | jitter p99 / stdev ms |',
     '| --- | --- | --- | --- | --- |',

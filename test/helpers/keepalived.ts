@@ -17,6 +17,8 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   /** label for verbose output */
   label?: string;
+  /** keepalived-ts only: options for node itself, before the script (V8 flags: bench/cost.ts --node-flags) */
+  nodeFlags?: string[];
 }
 
 export interface DaemonHandle {
@@ -207,7 +209,7 @@ export function startKeepalivedTs(host: Host, configText: string, opts: DaemonOp
   return makeHandle(
     'keepalived-ts',
     host,
-    (f) => [process.execPath, bin, '-n', '-l', '-f', f.configPath, '-p', f.pidFile, '--control-socket', f.controlSocket],
+    (f) => [process.execPath, ...(opts.nodeFlags ?? []), bin, '-n', '-l', '-f', f.configPath, '-p', f.pidFile, '--control-socket', f.controlSocket],
     configText,
     { ...opts, env },
   );
