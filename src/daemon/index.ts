@@ -125,7 +125,7 @@ export class Daemon {
     if (!writePidFiles(this.opts, log)) return 3;
     await installStatic(cfg, log);
 
-    // KTS_ACTOR_HANG_MS: how long an unanswered heartbeat marks an actor host hung (default 200 ms);
+    // KTS_ACTOR_HANG_MS: how long a silent actor host with a heartbeat unanswered is taken for hung (default 2,000 ms);
     // raised only where the whole machine runs several times slower (the emulated VM of the IPVS tests)
     const hang = Number(process.env.KTS_ACTOR_HANG_MS);
     const sup = new Supervisor({

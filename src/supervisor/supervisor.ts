@@ -127,7 +127,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   constructor(opts: SupervisorOptions = {}) {
     super();
-    this.heartbeatMs = opts.heartbeatMs ?? 1000;
+    this.heartbeatMs = opts.heartbeatMs ?? (opts.hangAfterMs ? Math.min(1000, Math.max(10, opts.hangAfterMs / 2)) : 1000);
     this.hangAfterMs = opts.hangAfterMs ?? Math.max(2_000, 2 * this.heartbeatMs);
     this.readyTimeoutMs = opts.readyTimeoutMs ?? Math.max(10_000, this.hangAfterMs);
     this.faultInjection = opts.enableFaultInjection ?? false;
