@@ -308,7 +308,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     const hosts: HostState[] = [...this.hosts.values()].map((h) => ({
       id: h.id, pool: h.pool, actors: h.actors.size, handled: h.stats.handled, dropped: h.stats.dropped, heapUsed: h.stats.heapUsed,
-      lastPongAgoMs: h.lastPongAt ? Math.round(now - h.lastPongAt) : null,
+      lastPongAgoMs: h.lastPongAt ? Math.round(now - h.lastPongAt) : null, pings: h.pingSeq,
     }));
     return { actors, hosts, stats: this.stats() };
   }

@@ -30,6 +30,8 @@ export interface HostState {
   dropped: Record<string, number>;
   heapUsed: number;
   lastPongAgoMs: number | null;
+  /** heartbeats sent to it: only while it is silent (a host that speaks is not pinged) */
+  pings: number;
 }
 
 export interface SupervisorStats {

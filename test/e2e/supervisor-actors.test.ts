@@ -203,6 +203,32 @@ test('a host in a busy loop is terminated; its actors run again at once (a new t
   }
 });
 
+test('an idle daemon sleeps: a host that speaks is not pinged, a silent one is, once per heartbeat', async () => {
+  const heartbeatMs = 100;
+  const s = make({ heartbeatMs, hangAfterMs: 2000, placement: { checkerThreads: 1 } });
+  try {
+    const ticker = reg(s, tickerKind('vrrp'));
+    const counter = reg(s, counterKind('checker'));
+    const up = waitOut(s, (e) => e.id === 'quiet' && msgOf(e).type === 'started');
+    s.spawn('tick', ticker, { periodMs: 20 }); // speaks every 20 ms
+    s.spawn('quiet', counter, {}); // says nothing after it started
+    await up;
+    const pings = (): Record<string, number> => Object.fromEntries(s.state().hosts.map((h) => [h.pool, h.pings]));
+    const before = pings();
+    await sleep(1500);
+    const after = pings();
+    const vrrp = after['vrrp']! - before['vrrp']!;
+    const checker = after['checker']! - before['checker']!;
+    assert.ok(vrrp <= 3, `the ticking host was pinged ${vrrp} times in 1.5 s`);
+    // before this, every host was pinged on every tick (~30 in 1.5 s); now a silent one once per
+    // heartbeat at most (answered at once, checked every half heartbeat), a speaking one not at all
+    assert.ok(checker >= 3 && checker <= 16, `the silent host was pinged ${checker} times in 1.5 s`);
+    assert.equal(s.state().stats.hostsTerminated, 0);
+  } finally {
+    await s.shutdown();
+  }
+});
+
 test('timers survive a restart: the runtime re-arms a crashed actor\'s pending timers', async () => {
   const s = make({ enableFaultInjection: true });
   try {

@@ -24,7 +24,7 @@ function supState(actors: Array<{ id: string; kind: string; state?: string; rest
       id: a.id, kind: a.kind, pool: 'vrrp', host: 'vrrp-0', state: (a.state ?? 'running') as never, restarts: a.restarts ?? 0,
       lastError: a.state === 'fault' ? { reason: 'handle: boom', message: 'boom', at: '' } : null, uptimeMs: 1000, mailbox: 0, snapshot: a.snapshot ?? null, timers: {} as never,
     })),
-    hosts: [{ id: 'vrrp-0', pool: 'vrrp', actors: actors.length, handled: 10, dropped: {}, heapUsed: 1 << 20, lastPongAgoMs: 20 }],
+    hosts: [{ id: 'vrrp-0', pool: 'vrrp', actors: actors.length, handled: 10, dropped: {}, heapUsed: 1 << 20, lastPongAgoMs: 20, pings: 0 }],
     stats: {
       actors: actors.length, hosts: 1, spawned: 1, restarts: 0, faults: 0, hostsStarted: 1, hostsTerminated: 0, messagesIn: 0, messagesOut: 0,
       droppedAtSupervisor: { 'bad-message': 2 }, droppedAtHosts: {}, restartLatencyMs: { count: 0, p50: null, p99: null }, recentRestarts: [],
