@@ -29,15 +29,20 @@ export function advertJitter(tsUs: number[], advertIntMs: number): Jitter {
 
 const PAGE_KB = 4;
 
-/** CPU time (ns, every thread's /proc/PID/task/TID/schedstat) and RSS kB, summed over pids. */
+/** Each thread of `pid` with its CPU time so far (ns, /proc/PID/task/TID/schedstat). Throws once the process is gone. */
+function eachThread(pid: number, fn: (tid: number, cpuNs: number) => void): void {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) fn(Number(tid), Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+}
+
+/** CPU time (ns, every thread) and RSS kB, summed over pids. */
 export function procUsage(pids: number[]): { cpuNs: number; rssKb: number } {
   let cpuNs = 0;
   let rssKb = 0;
   for (const p of pids) {
     try {
-      for (const tid of readdirSync(`/proc/${p}/task`)) {
-        cpuNs += Number(readFileSync(`/proc/${p}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-      }
+      eachThread(p, (_tid, ns) => {
+        cpuNs += ns;
+      });
       const st = readFileSync(`/proc/${p}/stat`, 'utf8');
       rssKb += Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[21]) * PAGE_KB;
     } catch {
@@ -54,13 +59,11 @@ export function threadCpu(pids: number[]): ThreadCpu {
   const r: ThreadCpu = { mainNs: 0, hostsNs: 0, otherNs: 0 };
   for (const p of pids) {
     try {
-      for (const tid of readdirSync(`/proc/${p}/task`)) {
-        const ns = Number(readFileSync(`/proc/${p}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-        const comm = readFileSync(`/proc/${p}/task/${tid}/comm`, 'utf8').trim();
-        if (Number(tid) === p) r.mainNs += ns;
-        else if (comm.startsWith('kts-')) r.hostsNs += ns;
+      eachThread(p, (tid, ns) => {
+        if (tid === p) r.mainNs += ns;
+        else if (readFileSync(`/proc/${p}/task/${tid}/comm`, 'utf8').startsWith('kts-')) r.hostsNs += ns;
         else r.otherNs += ns;
-      }
+      });
     } catch {
       /* exited */
     }

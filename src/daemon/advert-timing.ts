@@ -11,6 +11,8 @@
  * Kept per instance: the last RING adverts (for p50/p99 of each stage) and the last takeover, whose
  * wall-clock stamps let a capture on the wire be set against them (bench/failover.ts).
  */
+import { monoNow } from '../actors/runtime';
+
 /** What a VRRP actor adds to a timer-driven effects message (src/actors/vrrp/actor.ts). */
 export interface StepTiming {
   due: number;
@@ -54,6 +56,8 @@ export interface AdvertTimingView {
 
 const RING = 64;
 const STAGES = 5;
+/** ms to µs resolution */
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 let cached: { offset: number; at: number } | null = null;
 
@@ -63,15 +67,15 @@ let cached: { offset: number; at: number } | null = null;
  * apart, and Date.now() counts whole milliseconds; so the offset is taken at the edge where
  * Date.now() ticks (a spin of at most 1 ms), and kept for 10 s.
  */
-export function monoToWallOffset(mono: () => number): number {
-  const now = mono();
+export function monoToWallOffset(): number {
+  const now = monoNow();
   if (cached && now - cached.at < 10_000) return cached.offset;
   const t0 = Date.now();
   let t = t0;
   let m = now;
   for (let i = 0; t === t0 && i < 10_000_000; i++) {
     t = Date.now();
-    m = mono();
+    m = monoNow();
   }
   cached = { offset: t - m, at: m };
   return cached.offset;
@@ -82,7 +86,6 @@ function summary(xs: Float64Array, n: number, stage: number): StageSummary {
   for (let i = 0; i < n; i++) v.push(xs[i * STAGES + stage]!);
   v.sort((a, b) => a - b);
   const at = (q: number): number => v[Math.min(v.length - 1, Math.ceil(q * v.length) - 1)] ?? 0;
-  const r3 = (x: number): number => Math.round(x * 1000) / 1000;
   return { p50: r3(at(0.5)), p99: r3(at(0.99)), max: r3(v.at(-1) ?? 0) };
 }
 
@@ -108,7 +111,6 @@ export class AdvertTiming {
     if (!this.ring) return null;
     const n = Math.min(this.count, RING);
     const s = (k: number): StageSummary => summary(this.ring!, n, k);
-    const r3 = (x: number): number => Math.round(x * 1000) / 1000;
     const tk = this.takeover;
     return {
       adverts: this.count,

@@ -107,17 +107,14 @@ export function instanceFingerprint(r: ResolvedInstance, vi: VrrpInstance): stri
   return JSON.stringify({ r: { ...r, vips: r.vips.map((v) => v.raw), excluded: r.excluded.map((v) => v.raw) }, vi: { ...rest, virtualIpaddress: undefined, virtualIpaddressExcluded: undefined } });
 }
 
-/**
- * The VRRP message (IP payload) this instance advertises with `priority` to `dst`: what keepalived
- * 2.2.7 sends for the same configuration (pinned against its captures in protocol-captures tests).
- */
 const payloads = new WeakMap<ResolvedInstance, Map<string, Buffer>>();
 
 /**
- * The VRRP message an instance sends with `priority` to `dst`. The same bytes every time for a given
- * priority and destination (the checksum covers nothing else), so each is encoded once from the
- * addresses' text and kept with the resolved instance (a reload resolves a new one); raw-socket
- * copies it on send and ipv4Advert copies it into the datagram, so nobody writes into it.
+ * The VRRP message (IP payload) this instance advertises with `priority` to `dst`: what keepalived
+ * 2.2.7 sends for the same configuration (pinned against its captures in protocol-captures tests).
+ * The same bytes every time for a given priority and destination (the checksum covers nothing
+ * else), so each is encoded once and kept with the resolved instance (a reload resolves a new one);
+ * raw-socket copies it on send and ipv4Advert into the datagram, so nobody writes into it.
  */
 export function advertPayload(r: ResolvedInstance, priority: number, dst: string): Buffer {
   let m = payloads.get(r);

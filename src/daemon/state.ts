@@ -8,7 +8,6 @@ import type { AdvertIntake } from './intake';
 import type { Trackers } from './trackers';
 import type { DeputyStats } from './deputy';
 import { liveness } from '../util/liveness';
-import { monoNow } from '../actors/runtime';
 import { monoToWallOffset } from './advert-timing';
 
 export interface StateSources {
@@ -21,7 +20,6 @@ export interface StateSources {
 }
 
 export function vrrpState(ctx: DaemonContext, src: StateSources): Record<string, unknown> {
-  const wallOffset = monoToWallOffset(monoNow);
   const instances = [...ctx.insts.values()].map((i) => ({
     name: i.vi.name,
     interface: i.r.ifname,
@@ -46,7 +44,7 @@ export function vrrpState(ctx: DaemonContext, src: StateSources): Record<string,
     mode: i.r.group ? `multicast ${i.r.group}` : `unicast ${i.r.peers.map((p) => p.address).join(',')}`,
     counters: { ...(i.state?.counters ?? {}), rxAccepted: i.rxAccepted },
     dropped: i.drops,
-    advertTiming: i.timing?.view(wallOffset) ?? null,
+    advertTiming: i.timing?.view(monoToWallOffset()) ?? null,
   }));
   return {
     daemon: { pid: process.pid, config: ctx.opts.configFile, uptimeMs: Date.now() - src.startedAt, reloads: src.reloads(), counters: ctx.counters,

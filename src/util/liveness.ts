@@ -62,9 +62,8 @@ const monitor: Liveness = {
   sinceTurnMs: () => monotonicNow() - lastTurn,
   alive: (boundMs = 5_000) => lag < boundMs && monotonicNow() - lastTurn < PERIOD_MS + boundMs,
   onTurn: (fn) => {
-    const own = (): void => fn();
-    riders.add(own);
-    return () => riders.delete(own);
+    riders.add(fn);
+    return () => riders.delete(fn);
   },
 };
 

@@ -54,7 +54,7 @@ test('advert timing (src/daemon/advert-timing.ts): stages per advert, p50/p99 ov
     wakeMs: 0.3, stepMs: 0.15, hopMs: 0.45, sendMs: 0.2, totalMs: 1.1,
   });
   // the offset maps the monotonic clock onto the wall clock
-  const off = monoToWallOffset(monoNow);
+  const off = monoToWallOffset();
   const wall = off + monoNow();
   // Date.now() counts whole milliseconds: the true wall clock is within [Date.now(), Date.now() + 1)
   const d = Date.now() - wall;

@@ -54,8 +54,8 @@ function apply(ctx: ActorContext<FromVrrpActor, Working>, w: Working, e: VrrpEve
     else effects.push(i);
   }
   if (effects.length > 0) {
-    const timing = due !== undefined && effects.some((i) => i.type === 'sendAdvert') ? { due, stepAt: e.now, postedAt: ctx.now() } : undefined;
-    ctx.send(timing ? { type: 'effects', instance: w.params.name, intents: effects, state: w.s, timing } : { type: 'effects', instance: w.params.name, intents: effects, state: w.s });
+    const timed = due !== undefined && effects.some((i) => i.type === 'sendAdvert') ? { timing: { due, stepAt: e.now, postedAt: ctx.now() } } : {};
+    ctx.send({ type: 'effects', instance: w.params.name, intents: effects, state: w.s, ...timed });
   }
   ctx.report(w.s);
 }
