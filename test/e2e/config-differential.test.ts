@@ -10,15 +10,31 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { generateCases, writeCases } from '../helpers/config-gen';
 import { configFiles, configIdOf, repoRoot } from '../helpers/config-golden';
 import { KEEPALIVED_BIN } from '../helpers/keepalived';
 
 const ROOT = repoRoot();
 const BIN = path.join(ROOT, 'bin', 'keepalived-ts');
-/** ../shared/corpus beside the clone (CI); KTS_CORPUS names another place (a worktree elsewhere). */
-const CORPUS = process.env.KTS_CORPUS ?? path.join(ROOT, '..', 'shared', 'corpus', 'keepalived-samples');
+/**
+ * The shared corpus, read in place: KTS_CORPUS if set, else ../shared/corpus beside the clone (CI),
+ * else beside the repository this clone was made from (a throw-away clone in a temporary folder).
+ * Missing everywhere, the test fails and names where it looked.
+ */
+const CORPUS_CANDIDATES = process.env.KTS_CORPUS ? [process.env.KTS_CORPUS] : [ROOT, originDir(ROOT)].flatMap((d) => (d ? [path.join(d, '..', 'shared', 'corpus', 'keepalived-samples')] : []));
+const CORPUS = CORPUS_CANDIDATES.find((d) => fs.existsSync(d)) ?? CORPUS_CANDIDATES.join(' or ');
+
+/** The local repository `origin` points at, when the clone was made from a path. */
+function originDir(root: string): string | null {
+  try {
+    const url = execFileSync('git', ['-C', root, 'remote', 'get-url', 'origin'], { encoding: 'utf8' }).trim();
+    const dir = url.startsWith('file://') ? url.slice(7) : url;
+    return path.isAbsolute(dir) && fs.existsSync(dir) ? dir : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Differences kept on purpose (each has its paragraph in config/README.md): case name → reason. */
 export const KEPT: Record<string, string> = {};
